@@ -1,0 +1,81 @@
+/**
+ * Byte helpers: UTF-8 with strict validation, base64 as Go's `StdEncoding`, constant-time
+ * comparison. Internal; not part of the public API.
+ * @module
+ */
+import { timingSafeEqual } from "node:crypto"
+
+const encoder = new TextEncoder()
+const strictDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true })
+const lossyDecoder = new TextDecoder("utf-8", { fatal: false, ignoreBOM: true })
+
+/** UTF-8 encodes a string. */
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s)
+}
+
+/** Decodes UTF-8, or returns null when the bytes are not valid UTF-8. */
+export function utf8DecodeStrict(bytes: Uint8Array): string | null {
+  try {
+    return strictDecoder.decode(bytes)
+  } catch {
+    return null
+  }
+}
+
+/** Decodes UTF-8, replacing invalid sequences with U+FFFD (Go's behaviour for JSON). */
+export function utf8DecodeLossy(bytes: Uint8Array): string {
+  return lossyDecoder.decode(bytes)
+}
+
+/** The bytes of a Go string value (`string` or raw bytes). */
+export function stringBytes(v: string | Uint8Array): Uint8Array {
+  return typeof v === "string" ? encoder.encode(v) : v
+}
+
+/** A Go string value from bytes: a JS string when valid UTF-8, else the bytes themselves. */
+export function bytesToStringValue(bytes: Uint8Array): string | Uint8Array {
+  const s = utf8DecodeStrict(bytes)
+  return s === null ? bytes : s
+}
+
+/** Standard base64 with padding (Go `base64.StdEncoding.EncodeToString`). */
+export function base64Encode(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64")
+}
+
+const B64_STRICT = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+
+/**
+ * Strict standard base64 decoding (padding required, no whitespace), as Go's
+ * `StdEncoding.DecodeString`. Returns null on malformed input.
+ */
+export function base64DecodeStrict(s: string): Uint8Array | null {
+  if (!B64_STRICT.test(s)) return null
+  const buf = Buffer.from(s, "base64")
+  return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
+}
+
+/** Constant-time equality of two byte arrays (false when lengths differ). */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  return timingSafeEqual(a, b)
+}
+
+/** Best-effort zeroing of secret bytes (JS gives no guarantee copies do not exist). */
+export function wipe(...arrays: (Uint8Array | undefined)[]): void {
+  for (const a of arrays) a?.fill(0)
+}
+
+/** Concatenates byte arrays. */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0
+  for (const p of parts) n += p.length
+  const out = new Uint8Array(n)
+  let o = 0
+  for (const p of parts) {
+    out.set(p, o)
+    o += p.length
+  }
+  return out
+}
