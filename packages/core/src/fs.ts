@@ -1,0 +1,79 @@
+/**
+ * File helpers: reading with sops-style errors and atomic writes (temp file in the same
+ * directory, fsync, rename, mode and ownership kept), so a crash never leaves a half-written
+ * secrets file.
+ * @module
+ */
+import { randomBytes } from "node:crypto"
+import { constants } from "node:fs"
+import { chmod, chown, open, readFile, rename, stat, unlink } from "node:fs/promises"
+import { basename, dirname, join } from "node:path"
+import { SopsError } from "./errors.js"
+
+/** Reads a whole file. @throws SopsError `ERR_IO` (with `details.notFound` when missing) */
+export async function readFileBytes(path: string): Promise<Uint8Array> {
+  try {
+    const b = await readFile(path)
+    return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+  } catch (cause) {
+    const code = (cause as NodeJS.ErrnoException).code
+    throw new SopsError("ERR_IO", `cannot read ${path}: ${code === "ENOENT" ? "no such file" : String(code ?? cause)}`, {
+      cause,
+      details: { notFound: code === "ENOENT", path },
+    })
+  }
+}
+
+/** Options of {@link writeFileAtomic}. */
+export interface AtomicWriteOptions {
+  /** Mode for a new file (default 0o644 masked by nothing; existing files keep theirs). */
+  readonly mode?: number
+}
+
+/**
+ * Writes `data` to `path` atomically: a temp file in the same directory is written, fsynced,
+ * given the original file's mode (and owner, when running as root), then renamed over the
+ * target; the directory is fsynced so the rename survives a crash. On any failure the
+ * target is untouched and the temp file removed.
+ * @throws SopsError `ERR_IO`
+ */
+export async function writeFileAtomic(path: string, data: Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  const dir = dirname(path)
+  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`)
+  let existing: { mode: number; uid: number; gid: number } | null = null
+  try {
+    const st = await stat(path)
+    existing = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid }
+  } catch {
+    existing = null
+  }
+  let handle
+  try {
+    // Created 0600 so no one can read the file before its final mode is set.
+    handle = await open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, 0o600)
+    await handle.writeFile(data)
+    await handle.sync()
+    await handle.close()
+    handle = undefined
+    await chmod(tmp, existing?.mode ?? options.mode ?? 0o644)
+    if (existing && process.getuid?.() === 0) await chown(tmp, existing.uid, existing.gid).catch(() => undefined)
+    await rename(tmp, path)
+  } catch (cause) {
+    await handle?.close().catch(() => undefined)
+    await unlink(tmp).catch(() => undefined)
+    throw new SopsError("ERR_IO", `cannot write ${path}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, {
+      cause,
+      details: { path },
+    })
+  }
+  try {
+    const d = await open(dir, constants.O_RDONLY)
+    try {
+      await d.sync()
+    } finally {
+      await d.close()
+    }
+  } catch {
+    // Some filesystems cannot fsync a directory; the rename itself already happened.
+  }
+}
