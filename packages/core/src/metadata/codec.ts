@@ -92,11 +92,19 @@ function requiredTime(v: TreeValue | undefined, what: string): string {
   return s
 }
 
-/** sops keeps `created_at` as a time and writes it back as RFC 3339 UTC. */
+/**
+ * sops keeps `created_at` as a time and writes it back as RFC 3339 UTC. Files written by the
+ * Python implementation have epoch floats or no `created_at` at all; sops 3 refuses those, we
+ * read them (keeping what we cannot interpret as it is).
+ */
 function createdAt(v: TreeValue | undefined, what: string): string {
-  const s = requiredTime(v, what)
-  const t = parseRFC3339(s)!
-  return formatRFC3339Utc(new Date(t.epochMs))
+  if (v === undefined || v === null || v === "") return ""
+  if (typeof v === "number" || typeof v === "bigint") {
+    return formatRFC3339Utc(new Date(Number(v) * 1000))
+  }
+  const s = weakString(v, what)
+  const t = parseRFC3339(s)
+  return t === null ? s : formatRFC3339Utc(new Date(t.epochMs))
 }
 
 function contextOf(v: TreeValue | undefined, what: string): Record<string, string> {
@@ -178,8 +186,14 @@ export function metadataFromBranch(branch: TreeBranch): Metadata {
     if (keyGroups.length === 0) throw invalid("no keys found in file (no master keys and no key_groups)")
   }
   const lastModifiedRaw = f.get("lastmodified")
+  // Files of the Python era (sops 0.8) have no lastmodified; their MAC cannot be verified,
+  // which openDocument reports, but their values can still be read with --ignore-mac.
   const lastModified =
-    lastModifiedRaw instanceof Timestamp ? lastModifiedRaw.toRFC3339() : requiredTime(lastModifiedRaw, "lastmodified")
+    lastModifiedRaw instanceof Timestamp
+      ? lastModifiedRaw.toRFC3339()
+      : lastModifiedRaw === undefined || lastModifiedRaw === null
+        ? ""
+        : requiredTime(lastModifiedRaw, "lastmodified")
   const options: EncryptionOptions = {}
   const opt = (name: string): string => weakString(f.get(name), name)
   if (opt("unencrypted_suffix")) options.unencryptedSuffix = opt("unencrypted_suffix")
