@@ -1,1 +1,19 @@
-export {}
+/**
+ * @sops-ts/age: the age key service for sops-ts — X25519, post-quantum hybrid and SSH
+ * (`ssh-ed25519`, `ssh-rsa`) recipients, and sops' identity discovery.
+ * @module
+ */
+export { ageKeyService } from "./key-service.js"
+export type { AgeKeyServiceOptions } from "./key-service.js"
+export { parseAgeRecipient } from "./recipients.js"
+export type { ParsedAgeRecipient, AgeRecipientKind } from "./recipients.js"
+export {
+  parseAgeIdentities,
+  generateAgeIdentity,
+  ageRecipientOf,
+  isEncryptedIdentityFile,
+} from "./identities.js"
+export type { AgeIdentity, AgeIdentityKind, ParseAgeIdentitiesOptions } from "./identities.js"
+export { userConfigDir } from "./discovery.js"
+export type { DiscoveryContext } from "./discovery.js"
+export type { Identity, Recipient } from "age-encryption"

@@ -1,0 +1,182 @@
+/**
+ * age identities: parsing identity text (key files, `SOPS_AGE_KEY`, SSH private keys),
+ * generation, and identity → recipient conversion.
+ * @module
+ */
+import {
+  Decrypter,
+  armor,
+  generateX25519Identity,
+  identityToRecipient,
+  type Identity,
+} from "age-encryption"
+import { SopsError } from "@sops-ts/core"
+import { encodeStdBase64 } from "./internal/base64.js"
+import { parseSshPrivateKey } from "./internal/ssh-keys.js"
+import { sshIdentity } from "./internal/ssh-stanzas.js"
+
+/** The kinds of identity this package can use. */
+export type AgeIdentityKind = "X25519" | "mlkem768x25519" | "ssh-ed25519" | "ssh-rsa" | "custom"
+
+/**
+ * A parsed identity and where it came from. `identity` is what typage's
+ * `Decrypter.addIdentity` accepts. Treat the object as secret.
+ */
+export interface AgeIdentity {
+  readonly kind: AgeIdentityKind
+  /** Where the identity was read from, for messages (an env var name or a path). */
+  readonly source: string
+  readonly identity: string | Identity
+}
+
+/** Options of {@link parseAgeIdentities}. */
+export interface ParseAgeIdentitiesOptions {
+  /**
+   * Split every line on whitespace and accept several identities per line, as sops does
+   * for `SOPS_AGE_KEY`. Default: true. Key files and command output use one per line.
+   */
+  readonly multiplePerLine?: boolean
+}
+
+/** Whether `text` is a passphrase-encrypted age file (binary or armored), as sops checks it. */
+export function isEncryptedIdentityFile(text: string): boolean {
+  return text.startsWith("age-encryption") || text.startsWith("-----BEGIN AGE")
+}
+
+const SSH_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/
+
+function checkNativeIdentity(s: string): void {
+  // Decrypter.addIdentity decodes and validates the Bech32 key without using it.
+  new Decrypter().addIdentity(s)
+}
+
+/**
+ * Parses identity text: one `AGE-SECRET-KEY-1…` (X25519) or `AGE-SECRET-KEY-PQ-1…`
+ * (post-quantum hybrid) identity per line, with empty lines and `#` comments skipped; or a
+ * single unencrypted SSH private key (OpenSSH or PEM, Ed25519 or RSA).
+ *
+ * `AGE-PLUGIN-…` identities are skipped (age plugins are not supported yet); their count is
+ * returned in `skippedPlugins`.
+ *
+ * @param text - the identity text
+ * @param source - where it came from (named in error messages; the content never is)
+ * @throws SopsError `ERR_INVALID_ARGUMENT` naming the source and line of a malformed identity,
+ *   or when the text is a passphrase-encrypted identity file (see {@link ageKeyService}'s
+ *   `passphrase` option)
+ */
+export function parseAgeIdentities(text: string, source: string, options?: ParseAgeIdentitiesOptions): AgeIdentity[] {
+  return parseAgeIdentitiesDetailed(text, source, options).identities
+}
+
+/** {@link parseAgeIdentities} plus the number of skipped plugin identities. @internal */
+export function parseAgeIdentitiesDetailed(
+  text: string,
+  source: string,
+  options?: ParseAgeIdentitiesOptions,
+): { identities: AgeIdentity[]; skippedPlugins: number } {
+  if (isEncryptedIdentityFile(text)) {
+    throw new SopsError(
+      "ERR_INVALID_ARGUMENT",
+      `${source} holds a passphrase-encrypted age identity file; supply a passphrase callback to unlock it`,
+    )
+  }
+  if (SSH_PRIVATE_KEY.test(text)) {
+    let parsed
+    try {
+      parsed = parseSshPrivateKey(text)
+    } catch (err) {
+      const reason = err instanceof SopsError ? err.message : "malformed key"
+      throw new SopsError("ERR_INVALID_ARGUMENT", `${source}: invalid SSH identity: ${reason}`, { cause: err })
+    }
+    return { identities: [{ kind: parsed.type, source, identity: sshIdentity(parsed) }], skippedPlugins: 0 }
+  }
+  const multiple = options?.multiplePerLine ?? true
+  const identities: AgeIdentity[] = []
+  let skippedPlugins = 0
+  const lines = text.split("\n")
+  for (let n = 0; n < lines.length; n++) {
+    const line = lines[n]!.trim()
+    if (line === "" || line.startsWith("#")) continue
+    for (const word of multiple ? line.split(/\s+/) : [line]) {
+      const where = `${source}, line ${n + 1}`
+      if (word.startsWith("AGE-PLUGIN-")) {
+        skippedPlugins++
+        continue
+      }
+      const kind: AgeIdentityKind | null = word.startsWith("AGE-SECRET-KEY-PQ-1")
+        ? "mlkem768x25519"
+        : word.startsWith("AGE-SECRET-KEY-1")
+          ? "X25519"
+          : null
+      if (kind === null) {
+        throw new SopsError("ERR_INVALID_ARGUMENT", `${where}: not an age identity (expected AGE-SECRET-KEY-1…)`)
+      }
+      try {
+        checkNativeIdentity(word)
+      } catch (err) {
+        throw new SopsError("ERR_INVALID_ARGUMENT", `${where}: malformed ${kind} age identity`, { cause: err })
+      }
+      identities.push({ kind, source, identity: word })
+    }
+  }
+  return { identities, skippedPlugins }
+}
+
+/**
+ * Decrypts a passphrase-encrypted identity file (binary or armored age file with a single
+ * scrypt stanza) and returns its text.
+ * @throws SopsError `ERR_KEY_FAILED` for a wrong passphrase or a corrupt file
+ */
+export async function decryptIdentityFile(contents: string, source: string, passphrase: string): Promise<string> {
+  let bytes: Uint8Array
+  try {
+    bytes = contents.startsWith("-----BEGIN AGE") ? armor.decode(contents) : new TextEncoder().encode(contents)
+  } catch (err) {
+    throw new SopsError("ERR_KEY_FAILED", `${source}: malformed encrypted age identity file`, { cause: err })
+  }
+  const d = new Decrypter()
+  d.addPassphrase(passphrase)
+  try {
+    return await d.decrypt(bytes, "text")
+  } catch (err) {
+    throw new SopsError("ERR_KEY_FAILED", `${source}: could not decrypt the encrypted age identity file (wrong passphrase?)`, {
+      cause: err,
+    })
+  }
+}
+
+/**
+ * Generates a new X25519 age identity.
+ * @returns the identity (`AGE-SECRET-KEY-1…`, secret) and its recipient (`age1…`)
+ */
+export async function generateAgeIdentity(): Promise<{ identity: string; recipient: string }> {
+  const identity = await generateX25519Identity()
+  return { identity, recipient: await identityToRecipient(identity) }
+}
+
+/**
+ * The recipient of an identity: `age1…` for `AGE-SECRET-KEY-1…`, `age1pq1…` for
+ * `AGE-SECRET-KEY-PQ-1…`, or the `ssh-ed25519 AAAA…` / `ssh-rsa AAAA…` public key of an
+ * unencrypted SSH private key.
+ * @throws SopsError `ERR_INVALID_ARGUMENT` when `identity` is not a valid identity
+ */
+export async function ageRecipientOf(identity: string): Promise<string> {
+  const s = identity.trim()
+  if (SSH_PRIVATE_KEY.test(s)) {
+    try {
+      const key = parseSshPrivateKey(s)
+      return `${key.type} ${encodeStdBase64(key.publicKey.blob)}`
+    } catch (err) {
+      const reason = err instanceof SopsError ? err.message : "malformed key"
+      throw new SopsError("ERR_INVALID_ARGUMENT", `invalid SSH identity: ${reason}`, { cause: err })
+    }
+  }
+  if (!s.startsWith("AGE-SECRET-KEY-")) {
+    throw new SopsError("ERR_INVALID_ARGUMENT", "not an age identity (expected AGE-SECRET-KEY-1… or an SSH private key)")
+  }
+  try {
+    return await identityToRecipient(s)
+  } catch (err) {
+    throw new SopsError("ERR_INVALID_ARGUMENT", "malformed age identity", { cause: err })
+  }
+}

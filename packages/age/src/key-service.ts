@@ -1,0 +1,266 @@
+/**
+ * The age {@link KeyService}: wraps sops data keys as ASCII-armored age files and unwraps them
+ * with configured or discovered identities.
+ * @module
+ */
+import { Decrypter, Encrypter, armor, type Identity } from "age-encryption"
+import {
+  KeyUnavailableError,
+  SopsError,
+  type KeyOperationOptions,
+  type KeyService,
+  type MasterKey,
+} from "@sops-ts/core"
+import {
+  discoverCommandIdentities,
+  discoverStaticIdentities,
+  type DiscoveryContext,
+  type DiscoveryResult,
+} from "./discovery.js"
+import { parseAgeIdentitiesDetailed, type AgeIdentity } from "./identities.js"
+import { parseAgeRecipient, type ParsedAgeRecipient } from "./recipients.js"
+
+/** Options of {@link ageKeyService}. */
+export interface AgeKeyServiceOptions {
+  /**
+   * Identities to decrypt with: identity text (`AGE-SECRET-KEY-…` lines, several per string
+   * allowed, or an unencrypted SSH private key) or typage {@link Identity} objects. When
+   * given (and `discover` is not set), only these are used and the environment is not read.
+   */
+  readonly identities?: readonly (string | Identity)[]
+  /**
+   * Discover identities as sops does (section 7.1 of the format spec): `true` reads
+   * `process.env` and the real home directory; an object injects them. Discovered
+   * identities are added after `identities`. Default: false.
+   */
+  readonly discover?:
+    | boolean
+    | {
+        readonly env?: Readonly<Record<string, string | undefined>>
+        readonly homeDir?: string
+        readonly platform?: NodeJS.Platform
+      }
+  /**
+   * Supplies the passphrase of a passphrase-encrypted identity file found by discovery
+   * (sops asks gpg-agent or the terminal). Without it such files are reported as errors.
+   * @param source - the variable or path the file came from
+   */
+  readonly passphrase?: (source: string) => string | Promise<string>
+}
+
+interface Loaded {
+  readonly identities: readonly AgeIdentity[]
+  readonly errors: readonly { source: string; error: SopsError }[]
+  readonly unused: readonly string[]
+  readonly notes: readonly string[]
+}
+
+function abbreviate(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 40)}…` : s
+}
+
+function plural(n: number, one: string, many: string): string {
+  return `${n} ${n === 1 ? one : many}`
+}
+
+function describeSources(ids: readonly AgeIdentity[]): string {
+  return [...new Set(ids.map((i) => i.source))].join(", ")
+}
+
+/** Never-null identity that records whether every earlier identity declined the file. */
+class Sentinel implements Identity {
+  reached = false
+  unwrapFileKey(): null {
+    this.reached = true
+    return null
+  }
+}
+
+function configuredIdentities(list: readonly (string | Identity)[]): AgeIdentity[] {
+  const out: AgeIdentity[] = []
+  list.forEach((item, i) => {
+    const source = `identities[${i}]`
+    if (typeof item === "string") out.push(...parseAgeIdentitiesDetailed(item, source).identities)
+    else if (item !== null && typeof item === "object" && typeof item.unwrapFileKey === "function") {
+      out.push({ kind: "custom", source, identity: item })
+    } else {
+      throw new SopsError("ERR_INVALID_ARGUMENT", `${source} is neither identity text nor an object with unwrapFileKey()`)
+    }
+  })
+  return out
+}
+
+function checkAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new SopsError("ERR_ABORTED", "the age key operation was aborted", { cause: signal.reason })
+}
+
+function requireAgeKey(key: MasterKey): string {
+  if (key.type !== "age") {
+    throw new SopsError("ERR_INVALID_ARGUMENT", `the age key service cannot handle ${key.type} keys`)
+  }
+  return key.recipient
+}
+
+/**
+ * Creates the age key service.
+ *
+ * - `encrypt` wraps the data key for the key's recipient (`age1…`, `age1pq1…`,
+ *   `ssh-ed25519 …`, `ssh-rsa …`) and returns the armored age file that sops stores in `enc`.
+ * - `decrypt` tries every identity; it throws {@link KeyUnavailableError} when none of them
+ *   is addressed by the file ("not my key"), and a `SopsError` with `ERR_KEY_FAILED` when the
+ *   `enc` is corrupt, a matching stanza does not open, or identity sources failed to load.
+ *
+ * Identities are loaded on the first `decrypt` and cached; the output of
+ * `SOPS_AGE_KEY_CMD`/`SOPS_AGE_SSH_PRIVATE_KEY_CMD` is cached per recipient because sops runs
+ * them with `SOPS_AGE_RECIPIENT` set.
+ *
+ * @example
+ * ```ts
+ * const age = ageKeyService({ discover: true })
+ * const dataKey = await age.decrypt({ type: "age", recipient: "age1…", enc })
+ * ```
+ * @throws SopsError `ERR_INVALID_ARGUMENT` when a configured identity is malformed
+ */
+export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
+  const configured = configuredIdentities(options.identities ?? [])
+  const discover = options.discover ?? false
+  const ctx: Omit<DiscoveryContext, "signal"> | null =
+    discover === false
+      ? null
+      : discover === true
+        ? { env: process.env, passphrase: options.passphrase }
+        : {
+            env: discover.env ?? process.env,
+            homeDir: discover.homeDir,
+            platform: discover.platform,
+            passphrase: options.passphrase,
+          }
+
+  let staticPart: Promise<{ ssh: DiscoveryResult; age: DiscoveryResult }> | null = null
+  const perRecipient = new Map<string, Promise<Loaded>>()
+  const recipients = new Map<string, ParsedAgeRecipient>()
+  const hasCommands =
+    ctx !== null && (ctx.env["SOPS_AGE_KEY_CMD"] !== undefined || ctx.env["SOPS_AGE_SSH_PRIVATE_KEY_CMD"] !== undefined)
+
+  async function load(recipient: string, signal: AbortSignal | undefined): Promise<Loaded> {
+    if (ctx === null) return { identities: configured, errors: [], unused: [], notes: [] }
+    const cacheKey = hasCommands ? recipient : ""
+    let entry = perRecipient.get(cacheKey)
+    if (entry === undefined) {
+      entry = (async (): Promise<Loaded> => {
+        staticPart ??= discoverStaticIdentities(ctx)
+        const fixed = await staticPart
+        let parts = [fixed.ssh, fixed.age]
+        if (hasCommands) {
+          // sops order: SSH file, SSH command, ~/.ssh keys, then the age sources and command.
+          const cmd = await discoverCommandIdentities({ ...ctx, signal }, recipient)
+          parts = [fixed.ssh, cmd.ssh, fixed.age, cmd.age]
+        }
+        return {
+          identities: [...configured, ...parts.flatMap((p) => p.identities)],
+          errors: parts.flatMap((p) => p.errors),
+          unused: parts.flatMap((p) => p.unused),
+          notes: parts.flatMap((p) => p.notes),
+        }
+      })()
+      // Do not cache an aborted or crashed attempt.
+      entry.catch(() => {
+        perRecipient.delete(cacheKey)
+        staticPart = null
+      })
+      perRecipient.set(cacheKey, entry)
+    }
+    return await entry
+  }
+
+  function recipientOf(text: string): ParsedAgeRecipient {
+    let r = recipients.get(text)
+    if (r === undefined) {
+      r = parseAgeRecipient(text)
+      recipients.set(text, r)
+    }
+    return r
+  }
+
+  return {
+    name: "age",
+    supports(key: MasterKey): boolean {
+      return key.type === "age"
+    },
+
+    async encrypt(key: MasterKey, dataKey: Uint8Array, op?: KeyOperationOptions): Promise<string> {
+      checkAborted(op?.signal)
+      const parsed = recipientOf(requireAgeKey(key))
+      try {
+        const e = new Encrypter()
+        e.addRecipient(parsed.recipient)
+        return armor.encode(await e.encrypt(dataKey))
+      } catch (err) {
+        throw new SopsError("ERR_KEY_WRAP", `could not wrap the data key for age recipient ${abbreviate(parsed.text)}`, {
+          cause: err,
+        })
+      }
+    },
+
+    async decrypt(key: MasterKey, op?: KeyOperationOptions): Promise<Uint8Array> {
+      checkAborted(op?.signal)
+      const recipient = requireAgeKey(key)
+      const shown = abbreviate(recipient)
+      if (key.enc === "") throw new SopsError("ERR_KEY_FAILED", `age key ${shown} has no wrapped data key (empty enc)`)
+      let file: Uint8Array
+      try {
+        file = armor.decode(key.enc)
+      } catch (err) {
+        throw new SopsError("ERR_KEY_FAILED", `the enc of age key ${shown} is not a valid armored age file`, { cause: err })
+      }
+
+      let loaded: Loaded
+      try {
+        loaded = await load(recipient, op?.signal)
+      } catch (err) {
+        checkAborted(op?.signal)
+        throw err
+      }
+      const { identities, errors, unused, notes } = loaded
+      const loadProblems = errors.map((e) => e.error.message)
+      const details = { recipient, sources: [...new Set(identities.map((i) => i.source))], loadErrors: loadProblems, notes }
+
+      if (identities.length === 0) {
+        if (errors.length > 0) {
+          throw new SopsError("ERR_KEY_FAILED", `no age identities could be loaded: ${loadProblems.join("; ")}`, {
+            details,
+            cause: errors.length === 1 ? errors[0]!.error : new AggregateError(errors.map((e) => e.error)),
+          })
+        }
+        const where = unused.length > 0 ? ` (looked in ${unused.join(", ")})` : ""
+        const extra = notes.length > 0 ? `; ${notes.join("; ")}` : ""
+        throw new KeyUnavailableError(`no age identities configured${where}${extra}`, { details })
+      }
+
+      const sentinel = new Sentinel()
+      const d = new Decrypter()
+      for (const id of identities) d.addIdentity(id.identity)
+      d.addIdentity(sentinel)
+      try {
+        return await d.decrypt(file)
+      } catch (err) {
+        if (!sentinel.reached) {
+          throw new SopsError("ERR_KEY_FAILED", `could not unwrap the data key of age key ${shown}: the age file is corrupt or a matching identity failed`, {
+            cause: err,
+            details,
+          })
+        }
+        const loadedFrom = `${plural(identities.length, "identity", "identities")} loaded from ${describeSources(identities)}`
+        if (errors.length > 0) {
+          throw new SopsError(
+            "ERR_KEY_FAILED",
+            `no age identity matches recipient ${shown} (${loadedFrom}); some identity sources failed to load: ${loadProblems.join("; ")}`,
+            { cause: err, details },
+          )
+        }
+        const extra = notes.length > 0 ? `; ${notes.join("; ")}` : ""
+        throw new KeyUnavailableError(`no age identity matches recipient ${shown} (${loadedFrom})${extra}`, { cause: err, details })
+      }
+    },
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * Parsing of age recipients as sops accepts them (`age/keysource.go:parseRecipient`).
+ * @module
+ */
+import { Encrypter, type Recipient } from "age-encryption"
+import { SopsError } from "@sops-ts/core"
+import { parseAuthorizedKey } from "./internal/ssh-keys.js"
+import { sshRecipient } from "./internal/ssh-stanzas.js"
+
+/** The recipient kinds sops knows. */
+export type AgeRecipientKind = "X25519" | "mlkem768x25519" | "plugin" | "ssh-ed25519" | "ssh-rsa"
+
+/** A parsed recipient. */
+export interface ParsedAgeRecipient {
+  readonly kind: AgeRecipientKind
+  /** The recipient as written (trimmed): what is stored in metadata. */
+  readonly text: string
+  /** What typage's `Encrypter.addRecipient` accepts. */
+  readonly recipient: string | Recipient
+}
+
+function abbreviate(s: string): string {
+  return s.length > 80 ? `${s.slice(0, 40)}…` : s
+}
+
+function checkNative(s: string, kind: string): void {
+  try {
+    // addRecipient decodes and validates the Bech32 key without encrypting anything.
+    new Encrypter().addRecipient(s)
+  } catch (err) {
+    throw new SopsError("ERR_INVALID_ARGUMENT", `invalid ${kind} age recipient "${abbreviate(s)}"`, { cause: err })
+  }
+}
+
+/**
+ * Parses a recipient, checked in sops' order: `age1pq1…` (post-quantum hybrid), `age1…` with
+ * more than one `1` (plugin), `age1…` (X25519), `ssh-…` (authorized_keys syntax: `ssh-ed25519`
+ * or `ssh-rsa`, comment allowed). Surrounding whitespace is trimmed.
+ *
+ * @throws SopsError `ERR_INVALID_ARGUMENT` for an invalid recipient, or for a plugin recipient
+ *   (age plugins are not supported yet)
+ */
+export function parseAgeRecipient(recipient: string): ParsedAgeRecipient {
+  const text = recipient.trim()
+  if (text.startsWith("age1pq1")) {
+    checkNative(text, "post-quantum")
+    return { kind: "mlkem768x25519", text, recipient: text }
+  }
+  if (text.startsWith("age1") && text.split("1").length > 2) {
+    throw new SopsError(
+      "ERR_INVALID_ARGUMENT",
+      `age plugins are not supported yet (plugin recipient "${abbreviate(text)}")`,
+    )
+  }
+  if (text.startsWith("age1")) {
+    checkNative(text, "X25519")
+    return { kind: "X25519", text, recipient: text }
+  }
+  if (text.startsWith("ssh-")) {
+    let parsed
+    try {
+      parsed = parseAuthorizedKey(text)
+    } catch (err) {
+      const reason = err instanceof SopsError ? err.message : "malformed key"
+      throw new SopsError("ERR_INVALID_ARGUMENT", `invalid SSH age recipient "${abbreviate(text)}": ${reason}`, { cause: err })
+    }
+    let r: Recipient
+    try {
+      r = sshRecipient(parsed.publicKey)
+    } catch (err) {
+      const reason = err instanceof SopsError ? err.message : "invalid key"
+      throw new SopsError("ERR_INVALID_ARGUMENT", `invalid SSH age recipient "${abbreviate(text)}": ${reason}`, { cause: err })
+    }
+    return { kind: parsed.publicKey.type, text, recipient: r }
+  }
+  throw new SopsError("ERR_INVALID_ARGUMENT", `unknown age recipient type "${abbreviate(text)}" (expected age1…, age1pq1… or ssh-…)`)
+}
