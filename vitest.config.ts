@@ -11,6 +11,11 @@ export default defineConfig({
       { find: /^@sops-ts\/age$/, replacement: src("age") },
       { find: /^@sops-ts\/pgp$/, replacement: src("pgp") },
       { find: /^@sops-ts\/testkit$/, replacement: src("testkit") },
+      { find: /^@sops-ts\/aws-kms$/, replacement: src("aws-kms") },
+      { find: /^@sops-ts\/gcp-kms$/, replacement: src("gcp-kms") },
+      { find: /^@sops-ts\/azure-kv$/, replacement: src("azure-kv") },
+      { find: /^@sops-ts\/hc-vault$/, replacement: src("hc-vault") },
+      { find: /^@sops-ts\/keyservice$/, replacement: src("keyservice") },
     ],
   },
   test: {
@@ -18,5 +23,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: "forks",
+    reporters: ["default", "./tools/summary-reporter.ts"],
   },
 })

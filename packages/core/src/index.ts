@@ -80,3 +80,32 @@ export { onSopsEvent, emitSopsEvent } from "./events.js"
 export type { SopsEvent, SopsEventListener, SopsOperation } from "./events.js"
 export { compileGoRegex, tryCompileGoRegex } from "./regex.js"
 export type { GoRegex } from "./regex.js"
+
+// .sops.yaml and key strings
+export {
+  parseAgeRecipients,
+  parsePgpFingerprints,
+  parseKmsArns,
+  parseKmsEncryptionContext,
+  parseGcpKmsIds,
+  parseAzureKvUrls,
+  parseVaultUris,
+  parseHckmsIds,
+  newAgeKey,
+  newPgpKey,
+  newKmsKey,
+  newGcpKmsKey,
+  newAzureKvKey,
+  newVaultKeyFromUri,
+  newHckmsKey,
+  formatCreatedAt,
+  KMS_ARN_PATTERN,
+} from "./keys/parse-key-strings.js"
+export type { KeyClockOptions, KmsParseOptions, KmsKeySpec, KeyListInput } from "./keys/parse-key-strings.js"
+export { findConfigFile, lookupConfigFile, loadConfig, CONFIG_FILE_NAME } from "./config/load.js"
+export type { ConfigLookup } from "./config/load.js"
+export { parseConfig, SopsConfig } from "./config/sops-config.js"
+export type { CreationRule, CreationRuleOptions, DestinationMatch } from "./config/sops-config.js"
+export { resolveEncryptConfig } from "./config/encrypt-config.js"
+export type { CliKeys, EncryptConfigInput, EncryptConfig } from "./config/encrypt-config.js"
+export type { ConfigFileData, CreationRuleConfig, DestinationRuleConfig, KeyGroupConfig, StoresConfig } from "./config/types.js"
