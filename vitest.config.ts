@@ -16,6 +16,8 @@ export default defineConfig({
       { find: /^@sops-ts\/azure-kv$/, replacement: src("azure-kv") },
       { find: /^@sops-ts\/hc-vault$/, replacement: src("hc-vault") },
       { find: /^@sops-ts\/keyservice$/, replacement: src("keyservice") },
+      { find: /^@sops-ts\/rekey$/, replacement: src("rekey") },
+      { find: /^@sops-ts\/audit$/, replacement: src("audit") },
     ],
   },
   test: {
