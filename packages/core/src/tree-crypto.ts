@@ -17,6 +17,9 @@ export const MAC_ONLY_ENCRYPTED_INIT: Uint8Array = new Uint8Array(
 
 type Mode = "encrypt" | "decrypt"
 
+const INT64_MAX = 2n ** 63n - 1n
+const INT64_MIN = -(2n ** 63n)
+
 /** Warnings a walk may produce (never containing values). */
 export interface WalkReport {
   /** Paths of comments that looked encrypted but did not decrypt (kept as they were). */
@@ -146,6 +149,10 @@ class Walker {
 
   private walkValue(v: TreeValue, aad: string, matched: boolean): TreeValue {
     if (v === null) return null
+    if (typeof v === "bigint" && (v > INT64_MAX || v < INT64_MIN)) {
+      // go-yaml decodes these as uint64, which sops cannot walk.
+      throw new SopsError("ERR_UNSUPPORTED_VALUE", `the integer at ${this.where(aad)} does not fit in 64 bits (Go: unknown type uint64)`)
+    }
     if (v instanceof TreeBranch) {
       this.walkBranch(v, aad, matched)
       return v
