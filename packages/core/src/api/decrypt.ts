@@ -40,8 +40,15 @@ function requireFormat(format: Format | undefined): Format {
  * decrypt call: returns the decrypted tree with its metadata.
  */
 export async function openEncrypted(input: Uint8Array | string, options: ReadOptions & { readonly format: Format; readonly fileName?: string }): Promise<OpenedDocument> {
+  const tried: string[] = []
+  let used: string | null = null
+  const onKeyAttempt: NonNullable<ReadOptions["onKeyAttempt"]> = (attempt) => {
+    tried.push(attempt.key)
+    if (attempt.ok) used = attempt.key
+    options.onKeyAttempt?.(attempt)
+  }
   return timed(
-    (outcome) => emitDecryptEvent(options.fileName, options.format, outcome),
+    (outcome) => emitDecryptEvent(options.fileName, options.format, { ...outcome, keysTried: tried, keyUsed: used }),
     async () => {
       const doc = parseEncrypted(toBytes(input), options.format, options.indent === undefined ? {} : { indent: options.indent })
       return openDocument(doc, {
@@ -49,7 +56,7 @@ export async function openEncrypted(input: Uint8Array | string, options: ReadOpt
         ...(options.decryptionOrder ? { decryptionOrder: options.decryptionOrder } : {}),
         ...(options.ignoreMac ? { ignoreMac: true } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
-        ...(options.onKeyAttempt ? { onKeyAttempt: options.onKeyAttempt } : {}),
+        onKeyAttempt,
       })
     },
   )
