@@ -1,0 +1,53 @@
+import { mkdtemp, readdir, readFile, stat, writeFile, chmod } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterEach, describe, expect, it, vi } from "vitest"
+
+// Lets a test make the final rename fail, as a full disk or a crash at that moment would.
+const failRename = { on: false }
+vi.mock("node:fs/promises", async (importOriginal) => {
+  const real = await importOriginal<typeof import("node:fs/promises")>()
+  return {
+    ...real,
+    rename: async (from: string, to: string) => {
+      if (failRename.on) throw Object.assign(new Error("simulated"), { code: "EIO" })
+      return real.rename(from, to)
+    },
+  }
+})
+
+const { writeFileAtomic } = await import("../src/fs.js")
+
+afterEach(() => {
+  failRename.on = false
+})
+
+describe("writeFileAtomic", () => {
+  it("replaces the file and keeps its mode", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sops-ts-fs-"))
+    const f = join(dir, "secrets.enc.yaml")
+    await writeFile(f, "old\n")
+    await chmod(f, 0o640)
+    await writeFileAtomic(f, new TextEncoder().encode("new\n"))
+    expect(await readFile(f, "utf8")).toBe("new\n")
+    expect((await stat(f)).mode & 0o777).toBe(0o640)
+    expect(await readdir(dir)).toEqual(["secrets.enc.yaml"])
+  })
+
+  it("leaves the original untouched and no temp file behind when the write fails", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sops-ts-fs-"))
+    const f = join(dir, "secrets.enc.yaml")
+    await writeFile(f, "original\n")
+    failRename.on = true
+    await expect(writeFileAtomic(f, new TextEncoder().encode("half-written"))).rejects.toMatchObject({ code: "ERR_IO" })
+    expect(await readFile(f, "utf8")).toBe("original\n")
+    expect(await readdir(dir)).toEqual(["secrets.enc.yaml"])
+  })
+
+  it("creates a new file with the requested mode", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sops-ts-fs-"))
+    const f = join(dir, "new.enc.json")
+    await writeFileAtomic(f, new TextEncoder().encode("{}\n"), { mode: 0o600 })
+    expect((await stat(f)).mode & 0o777).toBe(0o600)
+  })
+})
