@@ -1,2 +1,16 @@
 #!/usr/bin/env node
-export {}
+/**
+ * The `sops-ts` executable: wires the process to {@link main}.
+ * @module
+ */
+import { main } from "./main.js"
+
+const code = await main(process.argv.slice(2), {
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  env: process.env,
+  cwd: process.cwd(),
+  inheritStdio: true,
+})
+process.exitCode = code

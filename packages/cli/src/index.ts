@@ -1,1 +1,9 @@
-export {}
+/**
+ * @sops-ts/cli: the `sops-ts` command line, callable in-process.
+ * @module
+ */
+export { main } from "./main.js"
+export type { CliIo, CliWritable } from "./io.js"
+export { ExitCode, exitCodeFor, CliError } from "./exit-codes.js"
+export { buildKeyServices, lazyKeyService, PROVIDER_PACKAGES } from "./providers.js"
+export type { KeyServicesOptions, Importer } from "./providers.js"

@@ -4,7 +4,7 @@
  * @module
  */
 import { readFile } from "node:fs/promises"
-import { KeyID, readKeys, type Key, type PrivateKey, type PublicKey, type Subkey } from "openpgp"
+import { readKeys, type KeyID, type Key, type PrivateKey, type PublicKey, type Subkey } from "openpgp"
 import { SopsError } from "@sops-ts/core"
 import type { KeySelector } from "./fingerprint.js"
 
