@@ -104,7 +104,7 @@ async function tryKey(key: MasterKey, options: RecoverOptions, attempts: KeyAtte
       attempts.push(a)
       options.onAttempt?.({ ...a, ok: false })
     } catch (err) {
-      if (err instanceof SopsError && err.code === "ERR_ABORTED") throw err
+      // Only the caller's own abort stops the search; a provider's timeout is one failed key.
       if (options.signal?.aborted) checkAborted(options.signal)
       const a: KeyAttempt = {
         key: describeKey(key),
@@ -225,7 +225,7 @@ export async function wrapDataKey(
           enc = await svc.encrypt(key, parts[gi]!, options.signal ? { signal: options.signal } : {})
           break
         } catch (err) {
-          if (err instanceof SopsError && err.code === "ERR_ABORTED") throw err
+          if (options.signal?.aborted) checkAborted(options.signal)
           errs.push(`${svc.name}: ${reasonOf(err)}`)
         }
       }
