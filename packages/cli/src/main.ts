@@ -21,6 +21,7 @@ import { groupsAddCommand, groupsDeleteCommand } from "./commands/groups.js"
 import { execEnvCommand, execFileCommand } from "./commands/exec.js"
 import { editCommand } from "./commands/edit.js"
 import { legacyCommand } from "./commands/legacy.js"
+import { MOUNTED } from "./commands/mounted.js"
 
 export type { CliIo, CliWritable } from "./io.js"
 
@@ -41,7 +42,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   "groups delete": groupsDeleteCommand,
 }
 
-const UNSUPPORTED = new Set(["publish", "keyservice", "completion"])
+const UNSUPPORTED = new Set(["publish", "completion"])
 
 function globalOnlyHint(name: string): string | undefined {
   return GLOBAL_ONLY.has(name) ? `--${name} is a global flag: put it before the subcommand` : undefined
@@ -83,6 +84,8 @@ export async function main(argv: readonly string[], io: CliIo, options: ContextO
       name = `groups ${sub}`
       rest = rest.slice(1)
     }
+    const mounted = name === undefined ? undefined : MOUNTED[name]
+    if (mounted !== undefined) return await mounted(rest.slice(1), io)
     if (name !== undefined && UNSUPPORTED.has(name)) {
       throw new CliError(`the "${name}" command is not implemented by sops-ts`, ExitCode.ErrorGeneric)
     }

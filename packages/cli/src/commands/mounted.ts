@@ -1,0 +1,19 @@
+/**
+ * Subcommands that live in their own packages and parse their own flags: the package is
+ * imported only when the command runs, so `sops-ts decrypt` never loads gRPC or the audit code.
+ * @module
+ */
+import type { CliIo } from "../io.js"
+import { buildKeyServices } from "../providers.js"
+
+/** A subcommand implemented by another package. */
+export type MountedCommand = (argv: readonly string[], io: CliIo) => Promise<number>
+
+/** `sops-ts keyservice`: serves this machine's key services over sops' gRPC protocol. */
+const keyservice: MountedCommand = async (argv, io) => {
+  const { runKeyServiceCommand } = await import("@sops-ts/keyservice")
+  return runKeyServiceCommand(argv, io, buildKeyServices({ env: io.env }))
+}
+
+/** The mounted subcommands, by name. */
+export const MOUNTED: Readonly<Record<string, MountedCommand>> = { keyservice }
