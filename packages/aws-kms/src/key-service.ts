@@ -1,0 +1,234 @@
+/**
+ * The AWS KMS {@link KeyService}: wraps sops data keys with `kms:Encrypt` and unwraps them
+ * with `kms:Decrypt`, the way sops' `kms/keysource.go` does (region from the ARN, optional
+ * role assumed through STS, encryption context, shared-config profile).
+ * @module
+ */
+import { DecryptCommand, EncryptCommand, type KMSClient } from "@aws-sdk/client-kms"
+import {
+  KeyUnavailableError,
+  SopsError,
+  describeKey,
+  keyId,
+  type KeyOperationOptions,
+  type KeyService,
+  type KmsMasterKey,
+  type MasterKey,
+  type SopsErrorCode,
+} from "@sops-ts/core"
+import { kmsArnRegion } from "./arn.js"
+import { awsErrorName, describeAwsError, isMissingCredentials } from "./aws-errors.js"
+import { decodeStdBase64, encodeStdBase64 } from "./base64.js"
+import { ClientPool, type AwsCredentials } from "./clients.js"
+import { withRetries, type RetryPolicy } from "./retry.js"
+import { stsSessionName } from "./session-name.js"
+
+/** Options of {@link awsKmsKeyService}. Nothing is read from the environment except by the SDK's own credential chain. */
+export interface AwsKmsKeyServiceOptions {
+  /**
+   * Credentials for every key: static keys (`{ accessKeyId, secretAccessKey, sessionToken? }`)
+   * or an SDK credential provider. Default: the SDK's default chain (environment, shared
+   * config with the key's `aws_profile`, SSO, web identity, container and instance metadata).
+   * Keys with a `role` use these (or the chain) to call `sts:AssumeRole` first.
+   */
+  readonly credentials?: AwsCredentials
+  /**
+   * Supplies the KMS client for a key instead of building one. The client is used as is:
+   * `credentials`, `endpoint`, the key's `role` and `aws_profile` are then the factory's
+   * business.
+   */
+  readonly clientFor?: (region: string, key: KmsMasterKey) => KMSClient
+  /** KMS endpoint URL (default: the SDK's regional endpoint, or `AWS_ENDPOINT_URL_KMS`). */
+  readonly endpoint?: string
+  /** STS endpoint URL for role assumption (default: the SDK's regional endpoint). */
+  readonly stsEndpoint?: string
+  /** Attempts per AWS call, first included; throttling, 5xx and flaky sockets are retried (default 3). */
+  readonly maxAttempts?: number
+  /** Deadline of one key operation, retries and role assumption included, in ms (default 30 000). */
+  readonly timeoutMs?: number
+  /** Delay before the first retry in ms, doubled for each further one (default 200). */
+  readonly retryDelayMs?: number
+  /** Host name for the STS session name `sops@<host>` (default: `os.hostname()`). */
+  readonly hostname?: () => string
+}
+
+/** The AWS KMS key service, plus a way to release its HTTP connections. */
+export interface AwsKmsKeyService extends KeyService {
+  /** Destroys the cached SDK clients (keep-alive sockets) and assumed-role credentials. */
+  close(): void
+}
+
+const DEFAULT_TIMEOUT_MS = 30_000
+const DEFAULT_ATTEMPTS = 3
+const DEFAULT_RETRY_DELAY_MS = 200
+const MAX_RETRY_DELAY_MS = 5_000
+
+/** Marks a failure of the STS step so that the message says which step failed. */
+class RoleAssumptionError extends Error {
+  override readonly name = "RoleAssumptionError"
+}
+
+function requireKms(key: MasterKey): KmsMasterKey {
+  if (key.type !== "kms") {
+    throw new SopsError("ERR_INVALID_ARGUMENT", `the AWS KMS key service cannot handle ${key.type} keys`)
+  }
+  return key
+}
+
+function positive(name: string, v: number | undefined, fallback: number, min: number): number {
+  if (v === undefined) return fallback
+  if (!Number.isFinite(v) || v < min) throw new SopsError("ERR_INVALID_ARGUMENT", `awsKmsKeyService: ${name} must be a number ≥ ${min}`)
+  return v
+}
+
+/**
+ * Creates the AWS KMS key service.
+ *
+ * - `encrypt` calls `kms:Encrypt{KeyId: arn, Plaintext, EncryptionContext}` in the ARN's
+ *   region and returns the padded standard base64 of the ciphertext blob (sops' `enc`).
+ * - `decrypt` calls `kms:Decrypt{KeyId: arn, CiphertextBlob, EncryptionContext}`.
+ * - With a `role`, `sts:AssumeRole{RoleSessionName: "sops@<host>"}` runs first and the
+ *   temporary credentials (cached until shortly before expiry) sign the KMS call.
+ *
+ * Failures are `SopsError`s naming the key: `ERR_KEY_FAILED` (decrypt) or `ERR_KEY_WRAP`
+ * (encrypt) with the AWS error, also on timeout (so the next key is still tried);
+ * `ERR_ABORTED` when the caller's signal aborts; {@link KeyUnavailableError} when the SDK
+ * finds no credentials at all.
+ *
+ * @example
+ * ```ts
+ * const kms = awsKmsKeyService()                       // SDK default credential chain
+ * const out = await decrypt(bytes, { format: "yaml", keyServices: [kms] })
+ * kms.close()
+ * ```
+ */
+export function awsKmsKeyService(options: AwsKmsKeyServiceOptions = {}): AwsKmsKeyService {
+  const timeoutMs = positive("timeoutMs", options.timeoutMs, DEFAULT_TIMEOUT_MS, 1)
+  const retry: RetryPolicy = {
+    maxAttempts: Math.floor(positive("maxAttempts", options.maxAttempts, DEFAULT_ATTEMPTS, 1)),
+    baseDelayMs: positive("retryDelayMs", options.retryDelayMs, DEFAULT_RETRY_DELAY_MS, 0),
+    maxDelayMs: MAX_RETRY_DELAY_MS,
+  }
+  const hostname = options.hostname
+  const pool = new ClientPool({
+    ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
+    ...(options.endpoint !== undefined ? { endpoint: options.endpoint } : {}),
+    ...(options.stsEndpoint !== undefined ? { stsEndpoint: options.stsEndpoint } : {}),
+    sessionName: () => stsSessionName(hostname?.()),
+    retry,
+  })
+
+  async function clientFor(region: string, key: KmsMasterKey, signal: AbortSignal): Promise<KMSClient> {
+    if (options.clientFor !== undefined) return options.clientFor(region, key)
+    try {
+      return await pool.kmsClient(region, key, signal)
+    } catch (err) {
+      if (key.role === "" || signal.aborted) throw err
+      throw new RoleAssumptionError(`failed to assume role ${key.role}: ${describeAwsError(err)}`, { cause: err })
+    }
+  }
+
+  /** Runs one KMS operation under the deadline and maps every failure to a SopsError. */
+  async function run<T>(
+    key: KmsMasterKey,
+    code: SopsErrorCode,
+    verb: string,
+    userSignal: AbortSignal | undefined,
+    op: (client: KMSClient, signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const what = `${verb} the data key with ${describeKey(key)}`
+    if (userSignal?.aborted) throw new SopsError("ERR_ABORTED", `aborted before trying to ${what}`, { cause: userSignal.reason })
+    const region = kmsArnRegion(key.arn)
+    if (region === null) {
+      throw new SopsError(code, `cannot ${what}: ${JSON.stringify(key.arn)} is not a KMS key or alias ARN`, {
+        details: { key: keyId(key), reason: "invalid-arn" },
+      })
+    }
+    const deadline = AbortSignal.timeout(timeoutMs)
+    const signal = userSignal === undefined ? deadline : AbortSignal.any([userSignal, deadline])
+    try {
+      const client = await clientFor(region, key, signal)
+      return await withRetries((s) => op(client, s), retry, signal)
+    } catch (err) {
+      if (userSignal?.aborted) throw new SopsError("ERR_ABORTED", `aborted while trying to ${what}`, { cause: userSignal.reason })
+      // A deadline is a failure of this key, not of the whole operation: the next key is tried.
+      if (deadline.aborted) {
+        throw new SopsError(code, `failed to ${what}: no answer from AWS within ${timeoutMs} ms`, {
+          cause: err,
+          details: { key: keyId(key), reason: "timeout" },
+        })
+      }
+      const root = err instanceof RoleAssumptionError ? err.cause : err
+      if (isMissingCredentials(root)) {
+        throw new KeyUnavailableError(`no AWS credentials to ${what}: ${describeAwsError(root)}`, { cause: err })
+      }
+      const inSts = err instanceof RoleAssumptionError
+      throw new SopsError(code, `failed to ${what}: ${inSts ? err.message : describeAwsError(err)}`, {
+        cause: err,
+        details: {
+          key: keyId(key),
+          reason: awsErrorName(root),
+          step: inSts ? "sts:AssumeRole" : code === "ERR_KEY_WRAP" ? "kms:Encrypt" : "kms:Decrypt",
+        },
+      })
+    }
+  }
+
+  function context(key: KmsMasterKey): Record<string, string> | undefined {
+    return Object.keys(key.context).length === 0 ? undefined : { ...key.context }
+  }
+
+  return {
+    name: "aws kms",
+
+    supports(key: MasterKey): boolean {
+      return key.type === "kms"
+    },
+
+    async encrypt(key: MasterKey, dataKey: Uint8Array, opts?: KeyOperationOptions): Promise<string> {
+      const k = requireKms(key)
+      if (!(dataKey instanceof Uint8Array)) throw new SopsError("ERR_INVALID_ARGUMENT", "the data key must be a Uint8Array")
+      const ctx = context(k)
+      const out = await run(k, "ERR_KEY_WRAP", "wrap", opts?.signal, (client, signal) =>
+        client.send(new EncryptCommand({ KeyId: k.arn, Plaintext: dataKey, ...(ctx ? { EncryptionContext: ctx } : {}) }), {
+          abortSignal: signal,
+        }),
+      )
+      if (out.CiphertextBlob === undefined || out.CiphertextBlob.length === 0) {
+        throw new SopsError("ERR_KEY_WRAP", `failed to wrap the data key with ${describeKey(k)}: AWS KMS returned no ciphertext`, {
+          details: { key: keyId(k), reason: "empty-response" },
+        })
+      }
+      return encodeStdBase64(out.CiphertextBlob)
+    },
+
+    async decrypt(key: MasterKey, opts?: KeyOperationOptions): Promise<Uint8Array> {
+      const k = requireKms(key)
+      const blob = decodeStdBase64(k.enc)
+      if (blob === null || blob.length === 0) {
+        throw new SopsError(
+          "ERR_KEY_FAILED",
+          `cannot unwrap the data key with ${describeKey(k)}: its enc is ${k.enc === "" ? "empty" : "not valid base64"}`,
+          { details: { key: keyId(k), reason: "invalid-enc" } },
+        )
+      }
+      const ctx = context(k)
+      const out = await run(k, "ERR_KEY_FAILED", "unwrap", opts?.signal, (client, signal) =>
+        client.send(new DecryptCommand({ KeyId: k.arn, CiphertextBlob: blob, ...(ctx ? { EncryptionContext: ctx } : {}) }), {
+          abortSignal: signal,
+        }),
+      )
+      if (out.Plaintext === undefined) {
+        throw new SopsError("ERR_KEY_FAILED", `failed to unwrap the data key with ${describeKey(k)}: AWS KMS returned no plaintext`, {
+          details: { key: keyId(k), reason: "empty-response" },
+        })
+      }
+      // A plain Uint8Array the caller owns, not a view into an SDK buffer.
+      return new Uint8Array(out.Plaintext)
+    },
+
+    close(): void {
+      pool.close()
+    },
+  }
+}
