@@ -119,14 +119,16 @@ describe("tampering and damage", () => {
   })
 
   test.prop([fc.nat(), fc.integer({ min: 1, max: 255 })], { numRuns: 150 })(
-    "any single-byte corruption either still decrypts to the same plaintext or fails with a SopsError",
+    "any single-byte corruption either fails with a SopsError or leaves every encrypted value intact",
     async (pos, xor) => {
       const bytes = Buffer.from(encYaml)
       const i = pos % bytes.length
       bytes[i] = bytes[i]! ^ xor
       try {
-        const out = await decrypt(bytes, { format: "yaml", keyServices: services })
-        expect(Buffer.from(out).toString()).toBe(PLAIN_YAML)
+        const out = Buffer.from(await decrypt(bytes, { format: "yaml", keyServices: services })).toString()
+        // sops' MAC covers values, not key names or layout: a flip in the indentation of a
+        // clear key can move it and still verify. Encrypted values cannot change silently.
+        for (const s of SECRETS) expect(out).toContain(s)
       } catch (err) {
         if (!(err instanceof SopsError)) throw err
         for (const s of SECRETS) expect(err.message).not.toContain(s)
