@@ -15,5 +15,18 @@ const keyservice: MountedCommand = async (argv, io) => {
   return runKeyServiceCommand(argv, io, buildKeyServices({ env: io.env }))
 }
 
+/** `sops-ts audit`: inventory, policy findings and reports for a repository. */
+const audit: MountedCommand = async (argv, io) => {
+  const { runAuditCommand } = await import("@sops-ts/audit")
+  return runAuditCommand(argv, {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env: io.env,
+    cwd: io.cwd,
+    isTTY: io.inheritStdio === true && process.stdout.isTTY === true,
+    keyServices: buildKeyServices({ env: io.env }),
+  })
+}
+
 /** The mounted subcommands, by name. */
-export const MOUNTED: Readonly<Record<string, MountedCommand>> = { keyservice }
+export const MOUNTED: Readonly<Record<string, MountedCommand>> = { keyservice, audit }
