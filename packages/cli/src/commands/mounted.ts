@@ -28,5 +28,18 @@ const audit: MountedCommand = async (argv, io) => {
   })
 }
 
+/** `sops-ts rekey`: updatekeys, rotate, add/remove or migrate keys across many files at once. */
+const rekey: MountedCommand = async (argv, io) => {
+  const { runRekeyCommand } = await import("@sops-ts/rekey")
+  return runRekeyCommand([...argv], {
+    stdout: io.stdout,
+    stderr: io.stderr,
+    env: io.env,
+    cwd: io.cwd,
+    isTTY: io.inheritStdio === true && process.stderr.isTTY === true,
+    keyServices: buildKeyServices({ env: io.env }),
+  })
+}
+
 /** The mounted subcommands, by name. */
-export const MOUNTED: Readonly<Record<string, MountedCommand>> = { keyservice, audit }
+export const MOUNTED: Readonly<Record<string, MountedCommand>> = { keyservice, audit, rekey }

@@ -1,0 +1,169 @@
+/**
+ * Turning the user's paths, globs and directories into the list of files to look at.
+ * Directories (and the base directory of a glob) are listed with
+ * `git ls-files --cached --others --exclude-standard` inside a git work tree, so everything
+ * git ignores is skipped; elsewhere a walker reads the `.gitignore` files itself. Files named
+ * explicitly are always taken. Symbolic links are resolved so a rename replaces the target,
+ * not the link, and each real file appears once.
+ * @module
+ */
+import { execFile } from "node:child_process"
+import { readFile, readdir, realpath, stat } from "node:fs/promises"
+import { dirname, isAbsolute, join, resolve, sep } from "node:path"
+import { compileGlob, hasGlobMagic } from "./glob.js"
+import { isIgnored, parseGitignore, type IgnoreFile } from "./gitignore.js"
+
+/** Options of {@link selectFiles}. */
+export interface SelectOptions {
+  /** Relative inputs are resolved against it (default `process.cwd()`). */
+  readonly cwd?: string
+  /** Use `git ls-files` when inside a work tree (default true). */
+  readonly useGit?: boolean
+}
+
+/** What {@link selectFiles} found. */
+export interface Selection {
+  /** Absolute real paths, without duplicates, in input order (sorted within a directory). */
+  readonly files: string[]
+  /** Inputs that matched nothing (missing paths, globs with no match). */
+  readonly unmatched: string[]
+}
+
+const toSlash = (p: string): string => (sep === "/" ? p : p.split(sep).join("/"))
+
+function gitLsFiles(dir: string): Promise<string[] | null> {
+  return new Promise((done) => {
+    execFile(
+      "git",
+      ["ls-files", "--cached", "--others", "--exclude-standard", "-z", "--", "."],
+      { cwd: dir, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" },
+      (err, stdout) => {
+        if (err) return done(null)
+        done(
+          stdout
+            .split("\0")
+            .filter((s) => s !== "")
+            .map((s) => join(dir, s)),
+        )
+      },
+    )
+  })
+}
+
+async function readIgnore(dir: string): Promise<IgnoreFile | null> {
+  try {
+    return parseGitignore(await readFile(join(dir, ".gitignore"), "utf8"), toSlash(dir))
+  } catch {
+    return null
+  }
+}
+
+/** Lists a directory tree honouring `.gitignore` files, never following directory links. */
+async function walk(root: string, stack: IgnoreFile[], out: string[]): Promise<void> {
+  const own = await readIgnore(root)
+  const here = own ? [...stack, own] : stack
+  let entries
+  try {
+    entries = await readdir(root, { withFileTypes: true })
+  } catch {
+    return
+  }
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  for (const e of entries) {
+    if (e.name === ".git") continue
+    const abs = join(root, e.name)
+    const isDir = e.isDirectory()
+    if (isIgnored(here, toSlash(abs), isDir)) continue
+    if (isDir) await walk(abs, here, out)
+    else if (e.isFile() || e.isSymbolicLink()) out.push(abs)
+  }
+}
+
+/**
+ * The `.gitignore` files of the directories above `dir` (outermost first), up to the one that
+ * holds `.git` (the top of a work tree) or the filesystem root.
+ */
+async function ancestorIgnores(dir: string): Promise<IgnoreFile[]> {
+  const out: IgnoreFile[] = []
+  let cur = dir
+  for (let depth = 0; depth < 256; depth++) {
+    if (await stat(join(cur, ".git")).then(() => true, () => false)) break
+    const parent = dirname(cur)
+    if (parent === cur) break
+    cur = parent
+    const ig = await readIgnore(cur)
+    if (ig) out.unshift(ig)
+  }
+  return out
+}
+
+async function listDir(dir: string, useGit: boolean): Promise<string[]> {
+  if (useGit) {
+    const listed = await gitLsFiles(dir)
+    if (listed !== null) return listed.sort()
+  }
+  const out: string[] = []
+  const stack = await ancestorIgnores(dir)
+  // The walk root itself may be ignored by a parent's rules; it was asked for, so list it anyway.
+  await walk(dir, stack, out)
+  return out
+}
+
+/** The leading path segments of a glob that hold no glob syntax (where to start listing). */
+function globBase(absPattern: string): string {
+  const parts = absPattern.split("/")
+  const fixed: string[] = []
+  for (const p of parts) {
+    if (hasGlobMagic(p)) break
+    fixed.push(p)
+  }
+  return fixed.join("/") || "/"
+}
+
+/**
+ * Resolves inputs to files.
+ * @param inputs - file paths, directories, or globs (`secrets/**\/*.yaml`)
+ */
+export async function selectFiles(inputs: readonly string[], options: SelectOptions = {}): Promise<Selection> {
+  const cwd = resolve(options.cwd ?? process.cwd())
+  const useGit = options.useGit !== false
+  const seen = new Set<string>()
+  const files: string[] = []
+  const unmatched: string[] = []
+  const add = async (p: string): Promise<boolean> => {
+    let real: string
+    try {
+      real = await realpath(p)
+      if (!(await stat(real)).isFile()) return false
+    } catch {
+      return false
+    }
+    if (!seen.has(real)) {
+      seen.add(real)
+      files.push(real)
+    }
+    return true
+  }
+  for (const input of inputs) {
+    const abs = isAbsolute(input) ? resolve(input) : resolve(cwd, input)
+    let matched = 0
+    if (hasGlobMagic(input)) {
+      const pattern = toSlash(abs)
+      const match = compileGlob(pattern)
+      const base = globBase(pattern)
+      const baseStat = await stat(base).catch(() => null)
+      if (baseStat?.isDirectory()) {
+        for (const f of await listDir(base, useGit)) if (match(toSlash(f)) && (await add(f))) matched++
+      }
+    } else {
+      const st = await stat(abs).catch(() => null)
+      if (st?.isDirectory()) {
+        for (const f of await listDir(abs, useGit)) if (await add(f)) matched++
+      } else if (st !== null && (await add(abs))) {
+        matched++
+      }
+    }
+    if (matched === 0) unmatched.push(input)
+  }
+  return { files, unmatched }
+}
