@@ -44,14 +44,16 @@ export function base64Encode(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64")
 }
 
-const B64_STRICT = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+// A character-class check plus a length check: linear, and no backtracking stack on
+// multi-megabyte values (a grouped repetition overflowed the regex stack on large binaries).
+const B64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/
 
 /**
  * Strict standard base64 decoding (padding required, no whitespace), as Go's
  * `StdEncoding.DecodeString`. Returns null on malformed input.
  */
 export function base64DecodeStrict(s: string): Uint8Array | null {
-  if (!B64_STRICT.test(s)) return null
+  if (s.length % 4 !== 0 || !B64_CHARS.test(s)) return null
   const buf = Buffer.from(s, "base64")
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
 }

@@ -20,6 +20,16 @@ export type Plain = Exclude<Scalar, null> | Comment
 // Go: ^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]  (`.` excludes only \n)
 const ENC_RE = /^ENC\[AES256_GCM,data:([^\n]+),iv:([^\n]+),tag:([^\n]+),type:([^\n]+)\]/
 
+/**
+ * Where a value sits, for error messages: a string, or a function computing it (so the hot
+ * path does not build a path string for every value that decrypts fine).
+ */
+export type Where = string | (() => string)
+
+function at(where: Where): string {
+  return typeof where === "string" ? where : where()
+}
+
 /** Whether a string looks like a sops-encrypted value. */
 export function isEncryptedValue(s: string): boolean {
   return s.startsWith("ENC[AES256_GCM,") && ENC_RE.test(s)
@@ -37,23 +47,23 @@ export interface EncryptedParts {
  * Parses an `ENC[...]` string. Throws `ERR_VALUE_INVALID` (naming `where`, never the value)
  * when it is malformed.
  */
-export function parseEncryptedValue(s: string, where: string): EncryptedParts {
+export function parseEncryptedValue(s: string, where: Where): EncryptedParts {
   const m = ENC_RE.exec(s)
   if (!m) {
-    throw new SopsError("ERR_VALUE_INVALID", `value at ${where} is not in sops' ENC[AES256_GCM,...] format`)
+    throw new SopsError("ERR_VALUE_INVALID", `value at ${at(where)} is not in sops' ENC[AES256_GCM,...] format`)
   }
   const data = base64DecodeStrict(m[1]!)
   const iv = base64DecodeStrict(m[2]!)
   const tag = base64DecodeStrict(m[3]!)
   if (data === null || iv === null || tag === null) {
-    throw new SopsError("ERR_VALUE_INVALID", `value at ${where} has invalid base64 in its data, iv or tag`)
+    throw new SopsError("ERR_VALUE_INVALID", `value at ${at(where)} has invalid base64 in its data, iv or tag`)
   }
   if (iv.length === 0) {
-    throw new SopsError("ERR_VALUE_INVALID", `value at ${where} has an empty IV`)
+    throw new SopsError("ERR_VALUE_INVALID", `value at ${at(where)} has an empty IV`)
   }
   if (tag.length !== TAG_LENGTH) {
     // Node would otherwise accept truncated tags; sops always writes 16 bytes.
-    throw new SopsError("ERR_VALUE_INVALID", `value at ${where} has a ${tag.length}-byte tag, expected 16`)
+    throw new SopsError("ERR_VALUE_INVALID", `value at ${at(where)} has a ${tag.length}-byte tag, expected 16`)
   }
   return { data, iv, tag, type: m[4]! }
 }
@@ -85,6 +95,7 @@ function isEmpty(v: Plain): boolean {
   return false
 }
 
+const EMPTY = new Uint8Array(0)
 const INT_RE = /^[+-]?\d+$/
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
@@ -115,10 +126,10 @@ function parseHexFloat(s: string): number | null {
   return m[1] === "-" ? -v : v
 }
 
-function convertDecrypted(bytes: Uint8Array, type: string, where: string): Plain {
+function convertDecrypted(bytes: Uint8Array, type: string, where: Where): Plain {
   const text = (): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8")
   const bad = (): never => {
-    throw new SopsError("ERR_DECRYPT_FAILED", `value at ${where} does not parse as its type "${type}"`)
+    throw new SopsError("ERR_DECRYPT_FAILED", `value at ${at(where)} does not parse as its type "${type}"`)
   }
   switch (type) {
     case "str":
@@ -150,7 +161,7 @@ function convertDecrypted(bytes: Uint8Array, type: string, where: string): Plain
       // Legacy Python sops; Go 3.13.2 panics here. Raw bytes are the faithful reading.
       return new Uint8Array(bytes)
     default:
-      throw new SopsError("ERR_DECRYPT_FAILED", `value at ${where} has unknown type tag "${type}"`)
+      throw new SopsError("ERR_DECRYPT_FAILED", `value at ${at(where)} has unknown type tag "${type}"`)
   }
 }
 
@@ -192,7 +203,8 @@ export class ValueCipher {
     iv ??= randomBytes(IV_LENGTH)
     const c = createCipheriv(this.#algo, this.#key, iv, { authTagLength: TAG_LENGTH })
     c.setAAD(utf8(aad))
-    const data = Buffer.concat([c.update(bytes), c.final()])
+    const data = c.update(bytes)
+    c.final()
     const tag = c.getAuthTag()
     return `ENC[AES256_GCM,data:${base64Encode(data)},iv:${base64Encode(iv)},tag:${base64Encode(tag)},type:${type}]`
   }
@@ -201,30 +213,41 @@ export class ValueCipher {
    * Decrypts one `ENC[...]` value with AAD `aad`. "" decrypts to "". `where` names the value
    * in error messages (a path, never the value).
    */
-  decrypt(enc: string, aad: string, where: string = aad): Plain {
-    if (enc === "") return ""
+  decrypt(enc: string, aad: string, where: Where = aad): Plain {
+    return this.decryptForMac(enc, aad, where).value
+  }
+
+  /**
+   * Decrypts one value and also returns the bytes sops' MAC hashes for it (`ToBytes` of the
+   * typed value): for strings these are the decrypted bytes themselves, so the hot path does
+   * not encode every string a second time.
+   */
+  decryptForMac(enc: string, aad: string, where: Where = aad): { value: Plain; macBytes: Uint8Array } {
+    if (enc === "") return { value: "", macBytes: EMPTY }
     const parts = parseEncryptedValue(enc, where)
     const bytes = this.decryptParts(parts, aad, where)
     const value = convertDecrypted(bytes, parts.type, where)
-    if (this.#stash !== null && !(value instanceof Uint8Array && parts.type === "bytes")) {
-      const plain = plainBytesOf(value)
-      this.#stash.set(stashKey(plain.type, plain.bytes, aad), parts.iv)
+    const macBytes = parts.type === "str" || parts.type === "bytes" || parts.type === "comment" ? bytes : plainBytesOf(value).bytes
+    if (this.#stash !== null && parts.type !== "bytes") {
+      this.#stash.set(stashKey(parts.type === "str" || parts.type === "comment" ? parts.type : plainBytesOf(value).type, macBytes, aad), parts.iv)
     }
-    return value
+    return { value, macBytes }
   }
 
   /** Decrypts and authenticates the raw bytes of a parsed value. */
-  decryptParts(parts: EncryptedParts, aad: string, where: string): Uint8Array {
+  decryptParts(parts: EncryptedParts, aad: string, where: Where): Uint8Array {
     try {
       const d = createDecipheriv(this.#algo, this.#key, parts.iv, { authTagLength: TAG_LENGTH })
       d.setAAD(utf8(aad))
       d.setAuthTag(parts.tag)
-      const out = Buffer.concat([d.update(parts.data), d.final()])
+      // GCM's final() yields no bytes; it only checks the tag. Keep update()'s buffer as is.
+      const out = d.update(parts.data)
+      d.final()
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
     } catch (cause) {
       throw new SopsError(
         "ERR_DECRYPT_FAILED",
-        `could not decrypt the value at ${where}: authentication failed (wrong data key, or the value or its key path was changed)`,
+        `could not decrypt the value at ${at(where)}: authentication failed (wrong data key, or the value or its key path was changed)`,
         { cause },
       )
     }

@@ -181,19 +181,25 @@ class Walker {
       return out
     }
     let out: Plain = v
+    let macBytes: Uint8Array | null = null
     if (enc) {
+      const where = (): string => this.where(aad)
       if (v instanceof Comment) {
         try {
-          out = this.#cipher.decrypt(v.value, aad, this.where(aad))
+          out = this.#cipher.decrypt(v.value, aad, where)
         } catch {
           // Files written before sops 3 kept comments in clear: keep them as they are.
           this.report.undecryptableComments.push(this.where(aad))
           out = v
         }
       } else if (typeof v === "string") {
-        out = this.#cipher.decrypt(v, aad, this.where(aad))
+        const r = this.#cipher.decryptForMac(v, aad, where)
+        out = r.value
+        macBytes = r.macBytes
       } else if (v instanceof Uint8Array) {
-        out = this.#cipher.decrypt(Buffer.from(v).toString("latin1"), aad, this.where(aad))
+        const r = this.#cipher.decryptForMac(Buffer.from(v).toString("latin1"), aad, where)
+        out = r.value
+        macBytes = r.macBytes
       } else {
         throw new SopsError(
           "ERR_VALUE_INVALID",
@@ -203,7 +209,7 @@ class Walker {
     }
     // sops <= 3.13.1 and >= 3.13.3: values that decrypt to comments are not hashed.
     if ((!this.#sel.macOnlyEncrypted || enc) && !(out instanceof Comment)) {
-      this.#hash.update(plainBytesOf(out).bytes)
+      this.#hash.update(macBytes ?? plainBytesOf(out).bytes)
     }
     return out
   }

@@ -56,6 +56,12 @@ describe("value cipher", () => {
     expect(c.decrypt(c.encrypt(raw, "d:"), "d:")).toEqual(raw)
   })
 
+  it("decrypts multi-megabyte values (binary files) without exhausting the regex stack", () => {
+    const c = new ValueCipher(KEY_F)
+    const big = new Uint8Array(8 * 1024 * 1024).map((_, i) => (i * 31) & 0xff)
+    expect(c.decrypt(c.encrypt(big, "data:"), "data:")).toEqual(big)
+  })
+
   it("leaves empty strings unencrypted", () => {
     const c = new ValueCipher(KEY_F)
     expect(c.encrypt("", "a:")).toBe("")
