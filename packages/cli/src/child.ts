@@ -4,7 +4,7 @@
  * streams (tests).
  * @module
  */
-import { spawn, type SpawnOptions } from "node:child_process"
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process"
 import { readFileSync } from "node:fs"
 import { constants } from "node:os"
 import { CliError, ExitCode } from "./exit-codes.js"
@@ -60,23 +60,28 @@ export function runChild(io: CliIo, spec: ChildSpec, options: { readonly backgro
       ...(spec.user ? { uid: spec.user.uid, gid: spec.user.gid } : {}),
       ...(options.background ? { detached: true } : {}),
     }
-    let child
-    try {
-      child = spawn(spec.file, [...spec.args], opts)
-    } catch (err) {
-      reject(new CliError(`could not run ${spec.file}: ${(err as Error).message}`, ExitCode.ErrorGeneric, { cause: err }))
-      return
-    }
-    child.stdout?.on("data", (c: Uint8Array) => io.stdout.write(c))
-    child.stderr?.on("data", (c: Uint8Array) => io.stderr.write(c))
+    // Forwarding is set up before the child exists: a signal that reaches us after the
+    // child started but before a listener was attached would otherwise kill this process
+    // with the default action and orphan the child (which keeps our stdout open). Node
+    // runs signal listeners from the event loop, so `child` is always assigned by then.
+    let child: ChildProcess | undefined
     const forward = (sig: NodeJS.Signals): void => {
-      child.kill(sig)
+      child?.kill(sig)
     }
     const listening = io.inheritStdio === true
     if (listening) for (const s of FORWARDED) process.on(s, forward)
     const done = (): void => {
       if (listening) for (const s of FORWARDED) process.off(s, forward)
     }
+    try {
+      child = spawn(spec.file, [...spec.args], opts)
+    } catch (err) {
+      done()
+      reject(new CliError(`could not run ${spec.file}: ${(err as Error).message}`, ExitCode.ErrorGeneric, { cause: err }))
+      return
+    }
+    child.stdout?.on("data", (c: Uint8Array) => io.stdout.write(c))
+    child.stderr?.on("data", (c: Uint8Array) => io.stderr.write(c))
     child.on("error", (err) => {
       done()
       reject(new CliError(`could not run ${spec.file}: ${err.message}`, ExitCode.ErrorGeneric, { cause: err }))

@@ -151,5 +151,15 @@ export const COMMAND_FLAGS: Readonly<Record<string, readonly FlagSpec[]>> = {
     VERBOSE,
     HELP,
   ],
+  completion: [HELP],
+  // `keyservice` parses its own flags (it is mounted from @sops-ts/keyservice); this entry
+  // only feeds completion, and a test checks it against that command's --help.
+  keyservice: [
+    f("network", "string", "network to listen on, e.g. 'tcp' or 'unix'", { aliases: ["net"] }),
+    f("address", "string", "address to listen on, e.g. '127.0.0.1:5000' or '/tmp/sops.sock'", { aliases: ["addr"] }),
+    f("prompt", "bool", "Prompt user to confirm every incoming request"),
+    VERBOSE,
+    HELP,
+  ],
   "groups delete": [f("file", "string", "the file to delete the key group from", { aliases: ["f"] }), IN_PLACE, SHAMIR, DECRYPTION_ORDER, ...KEYSERVICE_FLAGS, VERBOSE, HELP],
 }

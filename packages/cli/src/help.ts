@@ -19,6 +19,10 @@ export const COMMANDS: Readonly<Record<string, { readonly usage: string; readonl
   "exec-file": { usage: "exec-file [options] file command", summary: "run a command with {} replaced by a path to the decrypted file" },
   "groups add": { usage: "groups add [options] --file file", summary: "add a key group to a file" },
   "groups delete": { usage: "groups delete [options] --file file index", summary: "delete a key group from a file" },
+  keyservice: { usage: "keyservice [options]", summary: "serve this machine's keys to remote sops clients over gRPC" },
+  rekey: { usage: "rekey [options] path|dir|glob...", summary: "update, rotate, add/remove or migrate the keys of many files at once" },
+  audit: { usage: "audit [options] [directory]", summary: "audit a repository's sops files: inventory, policy findings, reports" },
+  completion: { usage: "completion bash|zsh", summary: "print a shell completion script (source <(sops-ts completion bash))" },
 }
 
 function flagLines(specs: readonly FlagSpec[]): string {

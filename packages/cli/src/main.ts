@@ -22,6 +22,7 @@ import { execEnvCommand, execFileCommand } from "./commands/exec.js"
 import { editCommand } from "./commands/edit.js"
 import { legacyCommand } from "./commands/legacy.js"
 import { MOUNTED } from "./commands/mounted.js"
+import { completionCommand } from "./completion.js"
 
 export type { CliIo, CliWritable } from "./io.js"
 
@@ -40,9 +41,18 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   "exec-file": execFileCommand,
   "groups add": groupsAddCommand,
   "groups delete": groupsDeleteCommand,
+  completion: completionCommand,
 }
 
-const UNSUPPORTED = new Set(["publish", "completion"])
+const UNSUPPORTED = new Set(["publish"])
+
+/**
+ * Every subcommand `main` dispatches, its own and those mounted from other packages (`groups
+ * add` and `groups delete` as two names); a test checks each has help, docs and completion.
+ */
+export function subcommandNames(): string[] {
+  return [...Object.keys(HANDLERS), ...Object.keys(MOUNTED)]
+}
 
 function globalOnlyHint(name: string): string | undefined {
   return GLOBAL_ONLY.has(name) ? `--${name} is a global flag: put it before the subcommand` : undefined
@@ -68,6 +78,8 @@ export async function main(argv: readonly string[], io: CliIo, options: ContextO
     let rest = top.positionals
     let name = rest[0]
     if (name === "help") {
+      const mountedHelp = rest[1] === undefined ? undefined : MOUNTED[rest[1]]
+      if (mountedHelp !== undefined) return await mountedHelp(["--help"], io)
       io.stdout.write(rest[1] ? commandHelp(rest[1] === "groups" && rest[2] ? `groups ${rest[2]}` : rest[1]) : topHelp())
       return ExitCode.Ok
     }

@@ -8,7 +8,8 @@
  * pattern is valid, and matches, exactly when it would in sops.
  * @module
  */
-import { RE2JS } from "re2js"
+import type { RE2JS } from "re2js"
+import { re2js } from "./lazy-deps.js"
 import { SopsError } from "./errors.js"
 
 /** A compiled Go RE2 pattern. */
@@ -48,7 +49,7 @@ function remember(pattern: string, entry: GoRegex | CompileFailure): GoRegex | C
 function compileUncached(pattern: string): GoRegex | CompileFailure {
   let re: RE2JS
   try {
-    re = RE2JS.compile(pattern)
+    re = re2js().RE2JS.compile(pattern)
   } catch (err) {
     // The engine's message names the offending construct (`missing closing ]: ...`); it
     // quotes the pattern, never a value.

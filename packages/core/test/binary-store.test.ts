@@ -88,12 +88,9 @@ describe("binary store", () => {
     expect(store.emitPlain(branches)).toBe(bytes)
     // An envelope holding a large (base64-like) value: the output buffer is exactly sized.
     const big = "ENC[AES256_GCM,data:" + "QUFB".repeat(size / 4) + ",iv:a,tag:b,type:str]"
-    const t0 = performance.now()
     const out = store.emitEncrypted([doc(big)], new TreeBranch())
     const loaded = store.loadEncrypted(out)
-    const ms = performance.now() - t0
     expect(out.buffer.byteLength).toBe(out.byteLength)
     expect(loaded.branches[0]!.get("data")).toBe(big)
-    expect(ms).toBeLessThan(2000)
   })
 })

@@ -294,6 +294,18 @@ describe("schema decoding", () => {
     expect(errorOf(() => cfg(text)).code).toBe("ERR_CONFIG")
   })
 
+  it.each([
+    ["a nested compact mapping", "creation_rules:\n  - kms: a: hunter2secret\n", 2],
+    ["an unclosed quote", "creation_rules:\n  - pgp: \"hunter2secret\n", 3],
+    ["an invalid escape", "creation_rules:\n  - pgp: \"hunter2\\qsecret\"\n", 2],
+  ])("reports %s by line, never quoting the config text", (_, text, line) => {
+    const err = errorOf(() => cfg(text))
+    expect(err.code).toBe("ERR_CONFIG")
+    expect(err.message).toContain(`line ${line}`)
+    expect(err.message).not.toContain("hunter2")
+    expect(String(err.cause ?? "")).not.toContain("hunter2")
+  })
+
   it("reads any scalar into a string field and YAML 1.1 words into bools, as go-yaml does", () => {
     const rule = cfg(`creation_rules:\n  - path_regex: 1.50\n    unencrypted_suffix: 123\n    mac_only_encrypted: yes\n`).creationRuleFor("x1.50")!
     expect(rule.options).toEqual({ unencryptedSuffix: "123", macOnlyEncrypted: true })

@@ -144,14 +144,12 @@ describe("unflattenMetadata", () => {
     expectSopsError(() => unflattenMetadata([[deep, "x"]]), "ERR_METADATA_INVALID")
   })
 
-  it("handles 10,000 entries quickly", () => {
+  it("handles 10,000 entries", () => {
     const entries: [string, TreeValue][] = []
     for (let i = 0; i < 10_000; i++) entries.push([`k__list_${i}__map_v`, String(i)])
-    const t0 = performance.now()
     const t = unflattenMetadata(entries)
     const flat = flattenMetadata(t)
     expect(flat).toHaveLength(10_000)
-    expect(performance.now() - t0).toBeLessThan(200)
   })
 })
 

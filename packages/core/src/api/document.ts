@@ -60,6 +60,7 @@ export interface OpenOptions {
   readonly reuseIvs?: boolean
   /** Use this data key instead of asking the key services (e.g. cached by a bulk job). */
   readonly dataKey?: Uint8Array
+  /** Aborts the key-service calls. */
   readonly signal?: AbortSignal
   /** Observes each key attempt. */
   readonly onKeyAttempt?: (attempt: KeyAttempt & { readonly ok: boolean }) => void
@@ -79,11 +80,17 @@ export async function openDocument(doc: EncryptedDocument, options: OpenOptions)
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.onKeyAttempt ? { onAttempt: options.onKeyAttempt } : {}),
     }))
-  const cipher = new ValueCipher(dataKey, { reuseIvs: options.reuseIvs === true })
-  const selection = compileSelection(doc.metadata.options)
-  const { mac, report } = decryptTree(doc.branches, cipher, selection)
-  if (!options.ignoreMac) verifyMac(doc.metadata, cipher, mac)
-  return { branches: doc.branches, metadata: doc.metadata, dataKey, cipher, report }
+  try {
+    const cipher = new ValueCipher(dataKey, { reuseIvs: options.reuseIvs === true })
+    const selection = compileSelection(doc.metadata.options)
+    const { mac, report } = decryptTree(doc.branches, cipher, selection)
+    if (!options.ignoreMac) verifyMac(doc.metadata, cipher, mac)
+    return { branches: doc.branches, metadata: doc.metadata, dataKey, cipher, report }
+  } catch (err) {
+    // The caller never sees a key it did not pass in when opening fails: wipe it (best effort).
+    if (options.dataKey === undefined) dataKey.fill(0)
+    throw err
+  }
 }
 
 function verifyMac(metadata: Metadata, cipher: ValueCipher, computed: string): void {

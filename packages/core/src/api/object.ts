@@ -26,7 +26,10 @@ export function treeToObject(v: TreeValue, options: ToObjectOptions = {}): unkno
       for (const it of x.items) {
         if (it.key instanceof Comment) continue
         const k = it.key instanceof NonStringKey ? String(it.key.value) : it.key
-        o[k] = conv(it.value)
+        // A file's `__proto__` key must become an own property, not the object's prototype
+        // (plain assignment would let a file inject inherited properties).
+        if (k === "__proto__") Object.defineProperty(o, k, { value: conv(it.value), enumerable: true, writable: true, configurable: true })
+        else o[k] = conv(it.value)
       }
       return o
     }
@@ -46,9 +49,18 @@ export function treeToObject(v: TreeValue, options: ToObjectOptions = {}): unkno
 /**
  * Converts a plain JS value to a tree value: objects → mappings (insertion order), arrays →
  * lists, integral numbers → int, other numbers → float, bigint → int, Date → timestamp.
- * @throws SopsError `ERR_UNSUPPORTED_VALUE` for functions, symbols, undefined in arrays...
+ * @param v - the value
+ * @param path - where `v` sits, for error messages
+ * @throws SopsError `ERR_UNSUPPORTED_VALUE` for functions, symbols, undefined in arrays,
+ *   and objects that contain themselves
  */
 export function objectToTree(v: unknown, path = "(root)"): TreeValue {
+  return toTree(v, path, new Set())
+}
+
+/** `ancestors` holds the objects being converted above `v`, to turn a cycle into an error
+ * rather than a stack overflow. */
+function toTree(v: unknown, path: string, ancestors: Set<object>): TreeValue {
   if (v === null) return null
   if (typeof v === "string" || typeof v === "boolean") return v
   if (typeof v === "bigint") return v
@@ -56,12 +68,18 @@ export function objectToTree(v: unknown, path = "(root)"): TreeValue {
   if (v instanceof Uint8Array) return v
   if (v instanceof Date) return Timestamp.fromDate(v)
   if (v instanceof Timestamp || v instanceof TreeBranch || v instanceof Comment) return v
-  if (Array.isArray(v)) return v.map((e, i) => objectToTree(e, `${path}[${i}]`))
   if (typeof v === "object") {
-    const items = Object.entries(v as Record<string, unknown>)
-      .filter(([, x]) => x !== undefined)
-      .map(([k, x]) => ({ key: k, value: objectToTree(x, `${path}.${k}`) }))
-    return new TreeBranch(items)
+    if (ancestors.has(v)) throw new SopsError("ERR_UNSUPPORTED_VALUE", `cannot store a circular reference at ${path}`)
+    ancestors.add(v)
+    try {
+      if (Array.isArray(v)) return v.map((e, i) => toTree(e, `${path}[${i}]`, ancestors))
+      const items = Object.entries(v as Record<string, unknown>)
+        .filter(([, x]) => x !== undefined)
+        .map(([k, x]) => ({ key: k, value: toTree(x, `${path}.${k}`, ancestors) }))
+      return new TreeBranch(items)
+    } finally {
+      ancestors.delete(v)
+    }
   }
   throw new SopsError("ERR_UNSUPPORTED_VALUE", `cannot store a ${typeof v} at ${path}`)
 }

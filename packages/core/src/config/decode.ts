@@ -4,7 +4,7 @@
  * `yaml.Unmarshal` does.
  * @module
  */
-import { LineCounter, parseAllDocuments } from "yaml"
+import { yaml } from "../lazy-deps.js"
 import { SopsError } from "../errors.js"
 import type {
   AzureKeyVaultKeyConfig,
@@ -22,16 +22,24 @@ import { YamlReader, type Fields } from "./yaml-decode.js"
  * @throws SopsError `ERR_CONFIG` for invalid YAML or a field of the wrong type
  */
 export function decodeConfig(text: string): ConfigFileData {
+  const { LineCounter, parseAllDocuments } = yaml()
   const lines = new LineCounter()
   // uniqueKeys off: the yaml package's check is quadratic; YamlReader detects repeats itself.
-  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: true })
+  // prettyErrors off: the pretty form appends the offending source lines, which could hold
+  // a secret (an encryption context value, a Vault URI); the message gives line and column.
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false })
   const doc = Array.isArray(docs) ? docs[0] : undefined
   if (doc === undefined) return { creationRules: null, destinationRules: null, stores: defaultStores() }
   const first = doc.errors[0]
   if (first !== undefined) {
-    throw new SopsError("ERR_CONFIG", `error loading config: Could not unmarshal config file: ${first.message}`, {
-      cause: first,
-    })
+    const { line, col } = lines.linePos(first.pos[0])
+    // No `cause`: the parser's error object carries the source excerpt too.
+    throw new SopsError(
+      "ERR_CONFIG",
+      // Text after ": " is a quoted token in some of the parser's messages: dropped.
+      `error loading config: Could not unmarshal config file: ${first.message.split(": ")[0]} at line ${line}, column ${col}`,
+      { details: { line, column: col, yamlCode: first.code } },
+    )
   }
   const r = new YamlReader(doc, lines)
   const root = r.struct(doc.contents, "config")

@@ -11,7 +11,14 @@
  * - anything else is a type error.
  * @module
  */
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter, type Node } from "yaml"
+import type { Document, LineCounter, Node } from "yaml"
+import { yaml } from "../lazy-deps.js"
+
+// Node-kind guards of the yaml package, resolved when the first config is read.
+const isAlias = (n: unknown): n is import("yaml").Alias => yaml().isAlias(n)
+const isMap = (n: unknown): n is import("yaml").YAMLMap => yaml().isMap(n)
+const isScalar = (n: unknown): n is import("yaml").Scalar => yaml().isScalar(n)
+const isSeq = (n: unknown): n is import("yaml").YAMLSeq => yaml().isSeq(n)
 import { SopsError } from "../errors.js"
 import { goTrimSpace } from "../keys/parse-key-strings.js"
 

@@ -131,6 +131,7 @@ export async function recoverDataKey(
 ): Promise<Uint8Array> {
   const order = options.decryptionOrder ?? DEFAULT_DECRYPTION_ORDER
   const attemptsByGroup: KeyAttempt[][] = []
+  const opened: boolean[] = []
   const parts: Uint8Array[] = []
   const needed = keyGroups.length <= 1 ? 1 : shamirThreshold > 0 ? shamirThreshold : keyGroups.length
   for (const group of keyGroups) {
@@ -140,6 +141,7 @@ export async function recoverDataKey(
       const part = await tryKey(key, options, attempts)
       if (part !== null) {
         parts.push(part)
+        opened[attemptsByGroup.length - 1] = true
         break
       }
     }
@@ -147,17 +149,25 @@ export async function recoverDataKey(
   }
   if (keyGroups.length === 1 && parts.length === 1) return parts[0]!
   if (keyGroups.length > 1 && parts.length >= needed && parts.length >= 2) return shamirCombine(parts)
-  throw noDataKeyError(keyGroups.length, needed, parts.length, attemptsByGroup)
+  throw noDataKeyError(keyGroups, needed, parts.length, attemptsByGroup, opened)
 }
 
-function noDataKeyError(groups: number, needed: number, got: number, attempts: KeyAttempt[][]): SopsError {
+function noDataKeyError(
+  keyGroups: readonly KeyGroup[],
+  needed: number,
+  got: number,
+  attempts: KeyAttempt[][],
+  opened: boolean[],
+): SopsError {
+  const groups = keyGroups.length
   const lines: string[] = []
   if (groups <= 1) lines.push("Failed to get the data key required to decrypt the SOPS file. Tried these master keys:")
   else lines.push(`Failed to get the data key: ${got} of ${needed} required key groups could be decrypted. Tried these master keys:`)
   attempts.forEach((group, gi) => {
     if (groups > 1) lines.push(`  group ${gi + 1}:`)
     for (const a of group) lines.push(`${groups > 1 ? "    " : "  "}- ${a.key}${a.service ? ` (${a.service})` : ""}: ${a.reason}`)
-    if (group.length === 0) lines.push(`${groups > 1 ? "    " : "  "}(no keys in this group)`)
+    if (opened[gi]) lines.push(`${groups > 1 ? "    " : "  "}(this group's share was recovered)`)
+    else if ((keyGroups[gi] ?? []).length === 0) lines.push(`${groups > 1 ? "    " : "  "}(no keys in this group)`)
   })
   const unsupported = attempts.flat().filter((a) => a.outcome === "unsupported")
   if (unsupported.length > 0 && unsupported.length === attempts.flat().length) {
