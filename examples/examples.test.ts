@@ -36,4 +36,14 @@ describe("examples", () => {
     expect(stdout).toContain("after rotation: Bob still decrypts")
     expect(stdout).toContain("after rotation: Alice is refused (ERR_NO_DATA_KEY)")
   })
+
+  it("bulk-rekey: adds a recipient to 200 files in one call, and a rerun changes nothing", async () => {
+    const { stdout } = await run(process.execPath, ["examples/bulk-rekey/main.mjs"], {
+      cwd: root,
+      env: { PATH: process.env["PATH"] ?? "", HOME: "/nonexistent" },
+    })
+    expect(stdout).toContain("updated: 200, not sops: 1, failed: 0")
+    expect(stdout).toContain("carol decrypts secret-77: ok")
+    expect(stdout).toContain("second run updated: 0")
+  })
 })
