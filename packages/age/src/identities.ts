@@ -51,6 +51,19 @@ function checkNativeIdentity(s: string): void {
 }
 
 /**
+ * A secret-free reason for a Bech32 decoding failure. The decoder's own messages can quote
+ * the whole input ("Invalid checksum in AGE-SECRET-KEY-1…"), which is a private key with a
+ * typo, so neither its message nor the error itself may travel on as a `cause`.
+ */
+function bech32Reason(err: unknown): string {
+  const m = err instanceof Error ? err.message : ""
+  if (/checksum/i.test(m)) return "bad checksum"
+  if (/length/i.test(m)) return "wrong length"
+  if (/letter|alphabet|character|printable|mixed-case/i.test(m)) return "invalid character"
+  return "not valid Bech32"
+}
+
+/**
  * Parses identity text: one `AGE-SECRET-KEY-1…` (X25519) or `AGE-SECRET-KEY-PQ-1…`
  * (post-quantum hybrid) identity per line, with empty lines and `#` comments skipped; or a
  * single unencrypted SSH private key (OpenSSH or PEM, Ed25519 or RSA).
@@ -114,7 +127,7 @@ export function parseAgeIdentitiesDetailed(
       try {
         checkNativeIdentity(word)
       } catch (err) {
-        throw new SopsError("ERR_INVALID_ARGUMENT", `${where}: malformed ${kind} age identity`, { cause: err })
+        throw new SopsError("ERR_INVALID_ARGUMENT", `${where}: malformed ${kind} age identity (${bech32Reason(err)})`)
       }
       identities.push({ kind, source, identity: word })
     }
@@ -177,6 +190,6 @@ export async function ageRecipientOf(identity: string): Promise<string> {
   try {
     return await identityToRecipient(s)
   } catch (err) {
-    throw new SopsError("ERR_INVALID_ARGUMENT", "malformed age identity", { cause: err })
+    throw new SopsError("ERR_INVALID_ARGUMENT", `malformed age identity (${bech32Reason(err)})`)
   }
 }

@@ -23,6 +23,29 @@ describe("parseAgeIdentities", () => {
     expect(parseAgeIdentities(mockSshIdentity, "ssh").map((i) => i.kind)).toEqual(["ssh-ed25519"])
   })
 
+  it("keeps a mistyped identity out of the message and the cause chain", async () => {
+    // One flipped character: the Bech32 decoder's own error quotes the whole key.
+    const last = mockIdentity.at(-1) === "Q" ? "P" : "Q"
+    const typo = mockIdentity.slice(0, -1) + last
+    const chain = (err: unknown): string => {
+      const parts: string[] = []
+      for (let e: unknown = err; e !== undefined; e = (e as { cause?: unknown }).cause) parts.push(String(e), String((e as Error).stack))
+      return parts.join("\n")
+    }
+    const errs: unknown[] = []
+    try {
+      parseAgeIdentities(typo, "SOPS_AGE_KEY")
+    } catch (err) {
+      errs.push(err)
+    }
+    await ageRecipientOf(typo).catch((err: unknown) => errs.push(err))
+    expect(errs).toHaveLength(2)
+    for (const err of errs) {
+      expect(err).toMatchObject({ code: "ERR_INVALID_ARGUMENT", message: expect.stringContaining("bad checksum") })
+      expect(chain(err)).not.toContain(typo.slice(20))
+    }
+  })
+
   it("names source and line of a bad identity without quoting it", () => {
     const bad = "AGE-SECRET-KEY-1ZZZZZZZZZZ"
     try {

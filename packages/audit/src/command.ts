@@ -2,10 +2,9 @@
  * `sops-ts audit`: the command-line front end of {@link runAudit}, mounted by the CLI.
  * @module
  */
-import { writeFile } from "node:fs/promises"
 import { resolve } from "node:path"
 import { parseArgs } from "node:util"
-import type { KeyService } from "@sops-ts/core"
+import { writeFileAtomic, type KeyService } from "@sops-ts/core"
 import { exitCodeFor, runAudit } from "./audit.js"
 import { SEVERITIES, type Severity } from "./model.js"
 import { renderHtml } from "./render-html.js"
@@ -32,6 +31,7 @@ const FORMATS: readonly AuditOutputFormat[] = ["table", "json", "sarif", "html"]
 /** Exit codes: 0 clean, 1 findings at or above `--fail-on`, 2 usage or runtime error. */
 export const AUDIT_EXIT = { ok: 0, findings: 1, error: 2 } as const
 
+/** The `--help` text of `sops-ts audit`; the CLI prints it as is. */
 export const AUDIT_USAGE = `usage: sops-ts audit [options] [DIRECTORY]
 
 Audits the sops-encrypted files of a repository: inventory, policy, drift, stale data keys,
@@ -118,7 +118,8 @@ export async function runAuditCommand(argv: readonly string[], io: AuditCommandI
     const text =
       format === "json" ? JSON.stringify(report, null, 2) + "\n" : format === "sarif" ? renderSarif(report) : format === "html" ? renderHtml(report) : renderTable(report, { colour })
     if (output !== undefined) {
-      await writeFile(resolve(io.cwd, output), text)
+      // Atomic, like every file sops-ts writes: a failed run never leaves half a report.
+      await writeFileAtomic(resolve(io.cwd, output), new TextEncoder().encode(text))
       io.stderr.write(`sops-ts audit: wrote ${format} report to ${output} (${report.findings.length} finding(s))\n`)
     } else {
       io.stdout.write(text)

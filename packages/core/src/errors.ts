@@ -17,7 +17,7 @@ export type SopsErrorCode =
   | "ERR_METADATA_MISSING"
   /** The `sops` metadata is present but malformed. */
   | "ERR_METADATA_INVALID"
-  /** The metadata `version` is one that sops refuses (not semver, not 1.x). */
+  /** The metadata `version` is empty, not a version number, or has a major version above 3. */
   | "ERR_VERSION_UNSUPPORTED"
   /** A value is not a well-formed `ENC[AES256_GCM,...]` string. */
   | "ERR_VALUE_INVALID"

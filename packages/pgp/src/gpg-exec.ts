@@ -142,13 +142,15 @@ export function splitStderr(stderr: string): { log: string; status: StatusLine[]
 
 /**
  * A one-line summary of gpg's messages for an error report. Lines that could carry a session
- * key (`--show-session-key` logs it) are dropped; gpg never logs the decrypted data.
+ * key (`--show-session-key` logs it) are dropped, and so are debug lines: a `debug crypto`
+ * (or `debug-all`) in gpg.conf makes gpg print key material after `DBG:`. Otherwise gpg never
+ * logs the decrypted data.
  */
 export function summarizeLog(log: string): string {
   const lines = log
     .split("\n")
     .map((l) => l.trim())
-    .filter((l) => l !== "" && !/session key/i.test(l))
+    .filter((l) => l !== "" && !/session key|DBG:|\bDEK\b/i.test(l))
   const text = lines.join("; ")
   return text.length > 500 ? text.slice(0, 497) + "..." : text || "no message"
 }

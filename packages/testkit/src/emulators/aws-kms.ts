@@ -25,6 +25,7 @@ import { createCipheriv, createDecipheriv, randomBytes, randomUUID } from "node:
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { isSigV4Failure, parseAuthorization, verifySigV4, type SigV4Failure } from "./aws-sigv4.js"
+import { sameText } from "./same-text.js"
 import {
   AwsEmulatorError,
   IdentityStore,
@@ -330,7 +331,9 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions = {}): 
     const failure = verifySigV4({ method: req.method ?? "GET", url: req.url ?? "/", headers: req.headers, body }, claim, who.secretAccessKey, now())
     if (failure !== null) throw authFailure(service, failure)
     const token = req.headers["x-amz-security-token"]
-    if ((who.sessionToken ?? undefined) !== (typeof token === "string" ? token : undefined)) throw unknownToken(service)
+    // A session token is required exactly when the credentials were issued with one.
+    const tokenOk = who.sessionToken === undefined ? token === undefined : sameText(token, who.sessionToken)
+    if (!tokenOk) throw unknownToken(service)
     if (claim.service !== service) {
       throw authFailure(service, { kind: "mismatch", message: `Credential should be scoped to correct service: '${service}'.` })
     }

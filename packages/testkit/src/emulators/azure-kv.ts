@@ -31,6 +31,7 @@ import { lookup as dnsLookup } from "node:dns"
 import { Agent, createServer } from "node:https"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { AddressInfo, LookupFunction } from "node:net"
+import { sameText } from "./same-text.js"
 
 /** The token the emulator accepts unless `token` is given. */
 export const TEST_AZURE_TOKEN = "emulator-access-token-for-vault.azure.net"
@@ -269,7 +270,7 @@ export async function startAzureKvEmulator(options: AzureKvEmulatorOptions = {})
       throw new KvError(400, "BadParameter", `The specified version (${apiVersion}) is not recognized. Consider using the latest supported version (${AZURE_KV_API_VERSIONS.at(-1)!}).`)
     }
     const auth = req.headers.authorization
-    if (auth !== `Bearer ${token}`) {
+    if (!sameText(auth, `Bearer ${token}`)) {
       const challenge = `Bearer authorization="https://login.microsoftonline.com/${tenantId}", resource="${AZURE_KV_RESOURCE}"`
       throw new KvError(
         401,
@@ -360,7 +361,7 @@ export async function startAzureKvEmulator(options: AzureKvEmulatorOptions = {})
         path: url.pathname,
         apiVersion: url.searchParams.get("api-version") ?? "",
         host: req.headers.host ?? "",
-        authorized: req.headers.authorization === `Bearer ${token}`,
+        authorized: sameText(req.headers.authorization, `Bearer ${token}`),
         ...(ctx.algorithm === undefined ? {} : { algorithm: ctx.algorithm }),
         status,
       })

@@ -4,7 +4,8 @@
  * {@link GcpKmsState.handle}.
  * @module
  */
-import { createCipheriv, createDecipheriv, randomBytes, timingSafeEqual } from "node:crypto"
+import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto"
+import { sameText } from "./same-text.js"
 
 /** The gRPC status names the emulator answers with. */
 export type GcpKmsStatus =
@@ -199,8 +200,3 @@ function u32(n: number): Buffer {
   return b
 }
 
-function sameText(a: string, b: string): boolean {
-  const x = Buffer.from(a)
-  const y = Buffer.from(b)
-  return x.length === y.length && timingSafeEqual(x, y)
-}

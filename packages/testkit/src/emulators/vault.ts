@@ -22,6 +22,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto"
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
+import { sameText } from "./same-text.js"
 
 /** The token the emulator accepts unless `token` is given. */
 export const TEST_VAULT_TOKEN = "hvs.emulator-root-token-000000000000"
@@ -179,7 +180,7 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
   const handle = async (req: IncomingMessage): Promise<Record<string, unknown>> => {
     const url = new URL(req.url ?? "/", "http://127.0.0.1")
     if (!url.pathname.startsWith("/v1/")) throw new VaultHttpError(404, [])
-    if (req.headers["x-vault-token"] !== token) throw new VaultHttpError(403, ["permission denied"])
+    if (!sameText(req.headers["x-vault-token"], token)) throw new VaultHttpError(403, ["permission denied"])
     if (options.namespace !== undefined && req.headers["x-vault-namespace"] !== options.namespace) {
       // A token lives in one namespace; elsewhere it is unknown.
       throw new VaultHttpError(403, ["permission denied"])
@@ -250,7 +251,7 @@ export async function startVaultEmulator(options: VaultEmulatorOptions = {}): Pr
       calls.push({
         method: req.method ?? "",
         path: (req.url ?? "").split("?")[0]!,
-        tokenValid: req.headers["x-vault-token"] === token,
+        tokenValid: sameText(req.headers["x-vault-token"], token),
         namespace: typeof req.headers["x-vault-namespace"] === "string" ? req.headers["x-vault-namespace"] : "",
         status,
       })
