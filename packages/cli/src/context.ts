@@ -3,7 +3,7 @@
  * key services, reading the input and writing the output the way sops does.
  * @module
  */
-import { stat, writeFile } from "node:fs/promises"
+import { stat } from "node:fs/promises"
 import { resolve } from "node:path"
 import {
   SopsError,
@@ -173,7 +173,8 @@ export async function writeResult(io: CliIo, data: Uint8Array, target: OutputTar
   }
   if (target.output !== undefined && target.output !== "") {
     try {
-      await writeFile(absPath(io, target.output), data)
+      // Atomic like in-place writes; a new file is 0600 since it may hold plaintext.
+      await writeFileAtomic(absPath(io, target.output), data, { mode: 0o600 })
     } catch (err) {
       throw new CliError(`Could not open output file for writing: ${message(err)}`, ExitCode.CouldNotWriteOutputFile, { cause: err })
     }

@@ -6,7 +6,7 @@
  */
 import { randomBytes } from "node:crypto"
 import { constants } from "node:fs"
-import { chmod, chown, open, readFile, rename, stat, unlink } from "node:fs/promises"
+import { chmod, chown, open, readFile, realpath, rename, stat, unlink } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
 import { SopsError } from "./errors.js"
 
@@ -34,10 +34,13 @@ export interface AtomicWriteOptions {
  * Writes `data` to `path` atomically: a temp file in the same directory is written, fsynced,
  * given the original file's mode (and owner, when running as root), then renamed over the
  * target; the directory is fsynced so the rename survives a crash. On any failure the
- * target is untouched and the temp file removed.
+ * target is untouched and the temp file removed. A symlink is written through: the file it
+ * points to is replaced and the link stays.
  * @throws SopsError `ERR_IO`
  */
-export async function writeFileAtomic(path: string, data: Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(target: string, data: Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
+  // Write through a symlink, as sops does: replace the file it points to, not the link.
+  const path = await realpath(target).catch(() => target)
   const dir = dirname(path)
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`)
   let existing: { mode: number; uid: number; gid: number } | null = null

@@ -44,6 +44,18 @@ describe("writeFileAtomic", () => {
     expect(await readdir(dir)).toEqual(["secrets.enc.yaml"])
   })
 
+  it("writes through a symlink, keeping the link", async () => {
+    const { symlink, lstat } = await import("node:fs/promises")
+    const dir = await mkdtemp(join(tmpdir(), "sops-ts-fs-"))
+    const real = join(dir, "real.enc.yaml")
+    const link = join(dir, "link.enc.yaml")
+    await writeFile(real, "old\n")
+    await symlink(real, link)
+    await writeFileAtomic(link, new TextEncoder().encode("new\n"))
+    expect((await lstat(link)).isSymbolicLink()).toBe(true)
+    expect(await readFile(real, "utf8")).toBe("new\n")
+  })
+
   it("creates a new file with the requested mode", async () => {
     const dir = await mkdtemp(join(tmpdir(), "sops-ts-fs-"))
     const f = join(dir, "new.enc.json")

@@ -105,6 +105,11 @@ describe("tampering and damage", () => {
     expect((await failure(encYaml.replace("token:", "db:"))).code).toBe("ERR_DUPLICATE_KEY")
   })
 
+  it("a value that does not fit its explicit tag is refused without quoting it", async () => {
+    const err = await failure(`a: !!float ${SECRETS[0]}\n`)
+    expect(err.code).toBe("ERR_FORMAT")
+  })
+
   it("broken syntax is a format error", async () => {
     expect((await failure("a: [b\n")).code).toBe("ERR_FORMAT")
     expect((await failure("{", "json")).code).toBe("ERR_FORMAT")

@@ -55,7 +55,7 @@ function toSopsError(err: unknown): unknown {
       details: { line: err.mark.line + 1, column: err.mark.column + 1 },
     })
   }
-  if (err instanceof ResolveError) return new SopsError("ERR_FORMAT", `yaml: ${err.message}`, { cause: err })
+  if (err instanceof ResolveError) return new SopsError("ERR_FORMAT", `yaml: ${err.message}`)
   if (err instanceof RangeError) {
     // Only reachable through pathological nesting depth.
     return new SopsError("ERR_FORMAT", "yaml: document is nested too deeply", { cause: err })

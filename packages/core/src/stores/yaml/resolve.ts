@@ -119,7 +119,8 @@ export function resolve(tagIn: string, text: string): [string, Scalar] {
   const [rtag, out] = resolveUntyped(tag, text)
   if (tag === "" || tag === rtag || tag === Tags.str) return [rtag, out]
   if (tag === Tags.float && rtag === Tags.int && typeof out === "bigint") return [Tags.float, Number(out)]
-  throw new ResolveError(`cannot decode ${rtag} \`${text}\` as a ${tag}`)
+  // go-yaml quotes the text here; it may be a secret, so we name only the tags.
+  throw new ResolveError(`cannot decode a ${rtag} value as a ${tag}`)
 }
 
 function resolveUntyped(tag: string, text: string): [string, Scalar] {
