@@ -1,36 +1,44 @@
 // One measured bulk re-key, in its own process so its peak RSS is its own:
 //   node bench/rekey-child.mjs <config-json>
-// config: { dir, concurrency, kmsUrl, credentials, addRecipient }
-// Prints one JSON line: { wallMs, files, updated, failed, maxRssBytes, firstError }.
+// config: { dir, concurrency, workers, kmsUrl, credentials, addRecipient }
+// Prints one JSON line: { wallMs, files, updated, failed, maxRssBytes, cpuMs, firstError }.
 //
 // The age key service has NO identity: as on a CI runner that holds KMS access but not the
 // age private key, every file's data key is unwrapped through the KMS (20 ms per call), and
 // the new age recipient is wrapped locally.
-import { ageKeyService } from "@sops-ts/age"
-import { awsKmsKeyService } from "@sops-ts/aws-kms"
-import { newAgeKey } from "@sops-ts/core"
+//
+// With `workers` > 0 the files are processed on that many worker threads, each building its
+// key services from rekey-key-services.mjs; otherwise everything runs on this thread with
+// the same services.
+import { fileURLToPath } from "node:url"
 import { rekey } from "@sops-ts/rekey"
 
 const cfg = JSON.parse(process.argv[2])
-const kms = awsKmsKeyService({ endpoint: cfg.kmsUrl, credentials: cfg.credentials, maxAttempts: 1 })
+const servicesModule = fileURLToPath(new URL("./rekey-key-services.mjs", import.meta.url))
+const servicesOptions = { kmsUrl: cfg.kmsUrl, credentials: cfg.credentials }
+const workers = cfg.workers ?? 0
+// In-process runs build the services here (loading the SDK is part of either run's cost).
+const services = workers > 0 ? null : (await import(servicesModule)).createKeyServices(servicesOptions)
 const started = performance.now()
 const result = await rekey({
   files: [cfg.dir],
   operation: "updatekeys",
   cwd: cfg.dir,
-  keyServices: [ageKeyService(), kms],
+  ...(workers > 0 ? { workers, keyServicesModule: servicesModule, keyServicesOptions: servicesOptions } : { keyServices: services }),
   concurrency: cfg.concurrency,
   useGit: false,
 })
 const wallMs = performance.now() - started
-kms.close()
+for (const s of services ?? []) s.close?.()
+const usage = process.resourceUsage()
 process.stdout.write(
   JSON.stringify({
     wallMs,
     files: result.files.length,
     updated: result.totals.updated,
     failed: result.totals.failed,
-    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    maxRssBytes: usage.maxRSS * 1024,
+    cpuMs: Math.round((usage.userCPUTime + usage.systemCPUTime) / 1000),
     firstError: result.files.find((f) => f.error)?.error ?? null,
   }) + "\n",
 )

@@ -18,6 +18,7 @@ import {
   type DiscoveryResult,
 } from "./discovery.js"
 import { parseAgeIdentitiesDetailed, type AgeIdentity } from "./identities.js"
+import { MAX_SMALL_FILE, encryptSmallFile } from "./internal/small-file.js"
 import { parseAgeRecipient, type ParsedAgeRecipient } from "./recipients.js"
 
 /** Options of {@link ageKeyService}. */
@@ -192,6 +193,11 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
       checkAborted(op?.signal)
       const parsed = recipientOf(requireAgeKey(key))
       try {
+        // Recipient objects (X25519, SSH) take the stream-free path; post-quantum ones stay
+        // with typage, which owns their implementation.
+        if (typeof parsed.recipient !== "string" && dataKey.length <= MAX_SMALL_FILE) {
+          return armor.encode(await encryptSmallFile([parsed.recipient], dataKey))
+        }
         const e = new Encrypter()
         e.addRecipient(parsed.recipient)
         return armor.encode(await e.encrypt(dataKey))

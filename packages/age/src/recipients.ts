@@ -6,6 +6,7 @@ import { Encrypter, type Recipient } from "age-encryption"
 import { SopsError } from "@sops-ts/core"
 import { parseAuthorizedKey } from "./internal/ssh-keys.js"
 import { sshRecipient } from "./internal/ssh-stanzas.js"
+import { NodeX25519Recipient, x25519RecipientBytes } from "./internal/x25519-recipient.js"
 
 /** The recipient kinds sops knows. */
 export type AgeRecipientKind = "X25519" | "mlkem768x25519" | "plugin" | "ssh-ed25519" | "ssh-rsa"
@@ -54,7 +55,8 @@ export function parseAgeRecipient(recipient: string): ParsedAgeRecipient {
   }
   if (text.startsWith("age1")) {
     checkNative(text, "X25519")
-    return { kind: "X25519", text, recipient: text }
+    // Node's native X25519 instead of typage's WebCrypto path: same stanza, a tenth of the CPU.
+    return { kind: "X25519", text, recipient: new NodeX25519Recipient(x25519RecipientBytes(text)) }
   }
   if (text.startsWith("ssh-")) {
     let parsed

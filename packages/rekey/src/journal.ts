@@ -32,8 +32,19 @@ export interface JournalEntry {
   readonly time: string
 }
 
+/**
+ * What a file's processing needs from the journal: the in-process {@link Journal}, or a
+ * worker thread's proxy that forwards lines to the run's one journal.
+ */
+export interface JournalSink {
+  /** Whether `file` with content hash `hash` was finished by an earlier run of the same job. */
+  isDone(file: string, hash: string): boolean
+  /** Appends one line; resolves once it is on disk. */
+  record(entry: Omit<JournalEntry, "v" | "run" | "time">): Promise<void>
+}
+
 /** An open journal. */
-export class Journal {
+export class Journal implements JournalSink {
   private readonly pending: { line: string; resolve: () => void; reject: (e: unknown) => void }[] = []
   private flushing: Promise<void> | null = null
 
@@ -114,6 +125,11 @@ export class Journal {
       }
     }
     this.flushing = null
+  }
+
+  /** The content hashes that mean `file` is done (empty when none), for a worker's proxy. */
+  doneHashes(file: string): string[] {
+    return [...(this.finished.get(file) ?? [])]
   }
 
   /** Flushes and closes the file. */

@@ -12,15 +12,13 @@ import {
   keyId,
   loadConfig,
   resolveKeyServices,
-  type Format,
   type SopsConfig,
-  type StoreOptions,
 } from "@sops-ts/core"
-import { limitKeyServices } from "./limiter.js"
+import { fileContext } from "./context.js"
 import { Journal } from "./journal.js"
-import type { PlanInput } from "./plan.js"
-import { processFile, type FileContext } from "./process-file.js"
+import { processFile } from "./process-file.js"
 import { selectFiles } from "./select.js"
+import { runInWorkers, validateWorkerOptions } from "./worker-pool.js"
 import { REKEY_OPERATIONS, type FileOutcome, type FileStatus, type RekeyOptions, type RekeyProgress, type RekeyResult, type RekeyTotals } from "./types.js"
 
 /** Default number of files in flight. Key services are network-bound, so this is well above the core count. */
@@ -73,23 +71,13 @@ function validate(o: RekeyOptions): void {
   if (o.concurrency !== undefined && !(Number.isInteger(o.concurrency) && o.concurrency >= 1)) {
     throw new SopsError("ERR_INVALID_ARGUMENT", `concurrency must be a positive integer, not ${String(o.concurrency)}`)
   }
+  validateWorkerOptions(o)
 }
 
 async function configFor(o: RekeyOptions, cwd: string): Promise<SopsConfig | null> {
   if (o.config !== undefined && typeof o.config !== "string") return o.config
   const path = typeof o.config === "string" ? resolve(cwd, o.config) : await findConfigFile(cwd)
   return path === null ? null : loadConfig(path)
-}
-
-function storeOptionsFrom(config: SopsConfig | null): (format: Format) => StoreOptions {
-  if (config === null) return () => ({})
-  const s = config.stores
-  return (format) => {
-    if (format === "yaml") return { indent: s.yaml.indent }
-    if (format === "json") return { indent: s.json.indent }
-    if (format === "binary") return { indent: s.jsonBinary.indent }
-    return {}
-  }
 }
 
 /**
@@ -127,26 +115,7 @@ export async function rekey(options: RekeyOptions): Promise<RekeyResult> {
   const files = selection.files
   const journal = options.journal && !dryRun ? await Journal.open(resolve(cwd, options.journal), runFingerprint(options, config)) : null
 
-  const planInput: PlanInput = {
-    operation: options.operation,
-    addKeys: options.addKeys ?? [],
-    removeKeys: options.removeKeys ?? [],
-    migrate: options.migrate ?? null,
-    rotate: options.rotate === true,
-    config,
-  }
-  const ctx: FileContext = {
-    plan: planInput,
-    apply: {
-      keyServices: limitKeyServices(resolveKeyServices(options.keyServices), options.providerLimits),
-      verify: options.verify !== false,
-      ...(options.decryptionOrder ? { decryptionOrder: options.decryptionOrder } : {}),
-      ...(options.now ? { now: options.now } : {}),
-    },
-    storeOptionsFor: storeOptionsFrom(config),
-    dryRun,
-    journal,
-  }
+  const workers = Math.min(options.workers ?? 0, files.length)
 
   const outcomes: (FileOutcome | undefined)[] = new Array(files.length)
   let next = 0
@@ -175,23 +144,34 @@ export async function rekey(options: RekeyOptions): Promise<RekeyResult> {
   }
 
   const stopped = (): boolean => options.signal?.aborted === true
-  const worker = async (): Promise<void> => {
+  const record = (i: number, out: FileOutcome): void => {
+    inFlight--
+    outcomes[i] = out
+    finished++
+    if (out.status === "failed") failed++
+    progress(out)
+  }
+  const worker = async (ctx: ReturnType<typeof fileContext>): Promise<void> => {
     while (!stopped() && next < files.length) {
       const i = next++
       inFlight++
-      const out = await processFile(files[i]!, ctx)
-      inFlight--
-      outcomes[i] = out
-      finished++
-      if (out.status === "failed") failed++
-      progress(out)
+      record(i, await processFile(files[i]!, ctx))
     }
   }
 
   progress()
   const concurrency = Math.max(1, Math.min(options.concurrency ?? DEFAULT_CONCURRENCY, files.length || 1))
   try {
-    await Promise.all(Array.from({ length: concurrency }, worker))
+    if (workers > 0) {
+      await runInWorkers(options, config, journal, files, workers, concurrency, cwd, {
+        stopped,
+        started: () => inFlight++,
+        finished: record,
+      })
+    } else {
+      const ctx = fileContext(options, config, resolveKeyServices(options.keyServices), options.providerLimits, journal)
+      await Promise.all(Array.from({ length: concurrency }, () => worker(ctx)))
+    }
   } finally {
     await journal?.close()
   }

@@ -41,7 +41,25 @@ export interface RekeyOptions {
   readonly config?: SopsConfig | string
   /** Files processed at once (default 64: the work is dominated by key-service latency). */
   readonly concurrency?: number
-  /** Simultaneous key-service calls per key type, e.g. `{ kms: 16, pgp: 4 }`. */
+  /**
+   * Worker threads to process files on (default 0: everything runs on the calling thread).
+   * Use it when the run is CPU-bound (thousands of files against a fast or local key
+   * service) on a machine with several cores; `os.availableParallelism()` is a good value.
+   * Needs {@link keyServicesModule}, since key-service objects cannot cross threads; the
+   * journal, scheduling, progress and signal stay on the calling thread. Not combinable with
+   * `keyServices` or `now`.
+   */
+  readonly workers?: number
+  /**
+   * With `workers`: a module (path, relative to `cwd`, or URL) exporting
+   * `createKeyServices(options)` (or a default export), returning the key services, or a
+   * promise of them. Each worker calls it once with {@link keyServicesOptions}; services
+   * with a `close()` method are closed at the end.
+   */
+  readonly keyServicesModule?: string
+  /** With `workers`: the argument of `createKeyServices` (structured-cloneable data). */
+  readonly keyServicesOptions?: unknown
+  /** Simultaneous key-service calls per key type, e.g. `{ kms: 16, pgp: 4 }`; with workers, the run's total. */
   readonly providerLimits?: Readonly<Partial<Record<string, number>>>
   /** Plan only: nothing is written and no key service is called. */
   readonly dryRun?: boolean
