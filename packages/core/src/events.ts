@@ -7,7 +7,7 @@ import { hostname, userInfo } from "node:os"
 import { resolve } from "node:path"
 
 /** The operations that produce events. */
-export type SopsOperation = "decrypt" | "encrypt" | "rotate" | "updatekeys" | "edit" | "set" | "unset"
+export type SopsOperation = "decrypt" | "encrypt" | "rotate" | "updatekeys" | "rekey" | "edit" | "set" | "unset"
 
 /** One operation's record. */
 export interface SopsEvent {

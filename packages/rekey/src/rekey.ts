@@ -8,7 +8,9 @@ import { createHash } from "node:crypto"
 import { resolve } from "node:path"
 import {
   SopsError,
+  emitSopsEvent,
   findConfigFile,
+  formatForPath,
   keyId,
   loadConfig,
   resolveKeyServices,
@@ -23,6 +25,19 @@ import { REKEY_OPERATIONS, type FileOutcome, type FileStatus, type RekeyOptions,
 
 /** Default number of files in flight. Key services are network-bound, so this is well above the core count. */
 export const DEFAULT_CONCURRENCY = 64
+
+/**
+ * Tells the core's event listeners (audit log, metrics) about each file that was re-keyed or
+ * failed; dry runs and untouched files are not events.
+ */
+function reportEvent(out: FileOutcome, dryRun: boolean): void {
+  if (dryRun || (out.status !== "updated" && out.status !== "failed")) return
+  emitSopsEvent(out.rotated ? "rotate" : "rekey", out.path, formatForPath(out.path), {
+    ok: out.status === "updated",
+    durationMs: out.durationMs,
+    ...(out.error ? { errorCode: out.error.code } : {}),
+  })
+}
 
 function emptyTotals(): RekeyTotals {
   return { updated: 0, unchanged: 0, planned: 0, "done-earlier": 0, "not-sops": 0, failed: 0, cancelled: 0 }
@@ -149,6 +164,7 @@ export async function rekey(options: RekeyOptions): Promise<RekeyResult> {
     outcomes[i] = out
     finished++
     if (out.status === "failed") failed++
+    reportEvent(out, options.dryRun === true)
     progress(out)
   }
   const worker = async (ctx: ReturnType<typeof fileContext>): Promise<void> => {

@@ -371,3 +371,33 @@ describe("limits", () => {
     expect(stats.maxActive).toBe(3)
   })
 })
+
+describe("event log", () => {
+  it("reports one event per re-keyed file to the core's listeners, none for a dry run", async () => {
+    const { onSopsEvent } = await import("@sops-ts/core")
+    const { generateAgeIdentity, ageKeyService } = await import("@sops-ts/age")
+    const { mkdtemp, writeFile } = await import("node:fs/promises")
+    const { tmpdir } = await import("node:os")
+    const run = rekey
+    const a = await generateAgeIdentity()
+    const b = await generateAgeIdentity()
+    const svc = [ageKeyService({ identities: [a.identity] })]
+    const dir = await mkdtemp(join(tmpdir(), "sops-ts-rekey-events-"))
+    for (const n of ["one", "two"]) {
+      await writeFile(join(dir, `${n}.enc.yaml`), await encrypt(`k: ${n}\n`, { format: "yaml", keys: [{ type: "age", recipient: a.recipient, enc: "" }], keyServices: svc }))
+    }
+    const events: { operation: string; outcome: string; file: string | null }[] = []
+    const off = onSopsEvent((e) => events.push(e))
+    try {
+      const add = { files: [dir], operation: "add" as const, addKeys: [{ type: "age" as const, recipient: b.recipient, enc: "" }], keyServices: svc }
+      await run({ ...add, dryRun: true })
+      expect(events.filter((e) => e.operation === "rekey")).toHaveLength(0)
+      await run(add)
+    } finally {
+      off()
+    }
+    const rekeyed = events.filter((e) => e.operation === "rekey")
+    expect(rekeyed.map((e) => e.outcome)).toEqual(["success", "success"])
+    expect(rekeyed.map((e) => e.file?.endsWith(".enc.yaml"))).toEqual([true, true])
+  })
+})
