@@ -13,5 +13,16 @@ if (file) {
   })
   writeFileSync(out, plain)
 }
-// maxRSS is in kilobytes (getrusage ru_maxrss).
-process.stdout.write(JSON.stringify({ maxRssBytes: process.resourceUsage().maxRSS * 1024 }))
+// Peak RSS of this process alone. On Linux, ru_maxrss survives execve, so a child forked from
+// the (large) benchmark process would report the parent's RSS at fork time: read the peak of
+// our own address space (VmHWM) instead. Elsewhere, getrusage's maxRSS (in kilobytes).
+function peakRssBytes() {
+  try {
+    const m = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"))
+    if (m) return Number(m[1]) * 1024
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024
+}
+process.stdout.write(JSON.stringify({ maxRssBytes: peakRssBytes() }))

@@ -3,6 +3,7 @@
  * comparison. Internal; not part of the public API.
  * @module
  */
+import { isUtf8 } from "node:buffer"
 import { timingSafeEqual } from "node:crypto"
 
 const encoder = new TextEncoder()
@@ -35,8 +36,11 @@ export function stringBytes(v: string | Uint8Array): Uint8Array {
 
 /** A Go string value from bytes: a JS string when valid UTF-8, else the bytes themselves. */
 export function bytesToStringValue(bytes: Uint8Array): string | Uint8Array {
-  const s = utf8DecodeStrict(bytes)
-  return s === null ? bytes : s
+  // A validation pass plus Buffer's decoder is several times faster than a fatal
+  // TextDecoder on the short values of the hot path; both reject the same sequences
+  // (overlongs, surrogates, truncation) and keep a BOM.
+  if (!isUtf8(bytes)) return bytes
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8")
 }
 
 /** Standard base64 with padding (Go `base64.StdEncoding.EncodeToString`). */

@@ -33,10 +33,12 @@ class Walker {
   readonly #hash: Hash
   readonly #stack: string[][] | null
   readonly #commentCache = new Map<string, boolean>()
+  readonly #inPlace: boolean
   readonly report: WalkReport = { undecryptableComments: [] }
   #doc = 0
 
-  constructor(mode: Mode, cipher: ValueCipher, sel: Selection) {
+  constructor(mode: Mode, cipher: ValueCipher, sel: Selection, inPlace = false) {
+    this.#inPlace = inPlace
     this.#mode = mode
     this.#cipher = cipher
     this.#sel = sel
@@ -197,7 +199,7 @@ class Walker {
         out = r.value
         macBytes = r.macBytes
       } else if (v instanceof Uint8Array) {
-        const r = this.#cipher.decryptForMac(Buffer.from(v).toString("latin1"), aad, where)
+        const r = this.#cipher.decryptBytesForMac(v, aad, where, this.#inPlace)
         out = r.value
         macBytes = r.macBytes
       } else {
@@ -233,6 +235,15 @@ export function encryptTree(branches: TreeBranches, cipher: ValueCipher, selecti
   return new Walker("encrypt", cipher, selection).run(branches)
 }
 
+/** Options of {@link decryptTree}. */
+export interface DecryptTreeOptions {
+  /**
+   * Byte-string values (`Uint8Array`) may be overwritten by their plaintext while decrypting:
+   * the caller owns the bytes the tree was parsed from and will not read them again.
+   */
+  readonly inPlace?: boolean
+}
+
 /**
  * Decrypts every selected value of `branches` in place and returns the recomputed MAC, plus a
  * report of comments that could not be decrypted (legacy clear comments).
@@ -241,8 +252,9 @@ export function decryptTree(
   branches: TreeBranches,
   cipher: ValueCipher,
   selection: Selection,
+  options: DecryptTreeOptions = {},
 ): { mac: string; report: WalkReport } {
-  const w = new Walker("decrypt", cipher, selection)
+  const w = new Walker("decrypt", cipher, selection, options.inPlace === true)
   const mac = w.run(branches)
   return { mac, report: w.report }
 }

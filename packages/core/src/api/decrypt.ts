@@ -5,6 +5,7 @@
 import { SopsError } from "../errors.js"
 import { readFileBytes } from "../fs.js"
 import { resolveKeyServices } from "../keys/registry.js"
+import { payloadViews, restorePayloadText } from "../stores/binary.js"
 import { formatForPath, storeFor } from "../stores/index.js"
 import type { Format } from "../stores/store.js"
 import { TreeBranch, type TreeBranches } from "../tree.js"
@@ -40,6 +41,18 @@ function requireFormat(format: Format | undefined): Format {
  * decrypt call: returns the decrypted tree with its metadata.
  */
 export async function openEncrypted(input: Uint8Array | string, options: ReadOptions & { readonly format: Format; readonly fileName?: string }): Promise<OpenedDocument> {
+  return openEncryptedBytes(input, options, false)
+}
+
+/**
+ * {@link openEncrypted}; `owned`: the input bytes belong to this call (read from a file) and
+ * may be overwritten, so a large binary payload is decrypted over its own bytes.
+ */
+async function openEncryptedBytes(
+  input: Uint8Array | string,
+  options: ReadOptions & { readonly format: Format; readonly fileName?: string },
+  owned: boolean,
+): Promise<OpenedDocument> {
   const tried: string[] = []
   let used: string | null = null
   const onKeyAttempt: NonNullable<ReadOptions["onKeyAttempt"]> = (attempt) => {
@@ -50,14 +63,19 @@ export async function openEncrypted(input: Uint8Array | string, options: ReadOpt
   return timed(
     (outcome) => emitDecryptEvent(options.fileName, options.format, { ...outcome, keysTried: tried, keyUsed: used }),
     async () => {
-      const doc = parseEncrypted(toBytes(input), options.format, options.indent === undefined ? {} : { indent: options.indent })
-      return openDocument(doc, {
+      // Binary payloads stay bytes (never a string copy of the whole file); see payloadViews.
+      const doc = parseEncrypted(toBytes(input), options.format, options.indent === undefined ? {} : { indent: options.indent }, { payloadView: true })
+      const views = options.format === "binary" ? payloadViews(doc.branches) : null
+      const opened = await openDocument(doc, {
         keyServices: resolveKeyServices(options.keyServices),
         ...(options.decryptionOrder ? { decryptionOrder: options.decryptionOrder } : {}),
         ...(options.ignoreMac ? { ignoreMac: true } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
+        ...(owned ? { inPlace: true } : {}),
         onKeyAttempt,
       })
+      if (views !== null) restorePayloadText(opened.branches, views)
+      return opened
     },
   )
 }
@@ -86,8 +104,12 @@ export function emitDecrypted(branches: TreeBranches, options: { readonly output
  * ```
  */
 export async function decrypt(input: Uint8Array | string, options: DecryptOptions): Promise<Uint8Array> {
+  return decryptBytes(input, options, false)
+}
+
+async function decryptBytes(input: Uint8Array | string, options: DecryptOptions, owned: boolean): Promise<Uint8Array> {
   const format = requireFormat(options.format)
-  const opened = await openEncrypted(input, { ...options, format })
+  const opened = await openEncryptedBytes(input, { ...options, format }, owned)
   try {
     return emitDecrypted(opened.branches, {
       outputFormat: options.outputFormat ?? format,
@@ -101,8 +123,8 @@ export async function decrypt(input: Uint8Array | string, options: DecryptOption
 
 /** Decrypts a file (format from its extension unless given). */
 export async function decryptFile(path: string, options: Omit<DecryptOptions, "fileName"> = {}): Promise<Uint8Array> {
-  const bytes = await readFileBytes(path)
-  return decrypt(bytes, { ...options, format: options.format ?? formatForPath(path), fileName: path })
+  // The bytes are ours alone: a large binary payload may be decrypted over them.
+  return decryptBytes(await readFileBytes(path), { ...options, format: options.format ?? formatForPath(path), fileName: path }, true)
 }
 
 /** Decrypts to a UTF-8 string. */

@@ -11,6 +11,7 @@ import type { KeyService } from "../keys/key-service.js"
 import { metadataFromBranch, metadataToBranch } from "../metadata/codec.js"
 import type { Metadata } from "../metadata/model.js"
 import { compileSelection } from "../selection.js"
+import { loadEncryptedPayloadView } from "../stores/binary.js"
 import { storeFor } from "../stores/index.js"
 import type { Format, StoreOptions } from "../stores/store.js"
 import { canonicalRFC3339, formatRFC3339Utc } from "../time.js"
@@ -37,9 +38,27 @@ export interface OpenedDocument {
   report: WalkReport
 }
 
+/** Options of {@link parseEncrypted} that change how values are held, not what they are. */
+export interface ParseEncryptedOptions {
+  /**
+   * Binary store: keep the encrypted payload as a `Uint8Array` view of `input` (the bytes of
+   * its `ENC[...]` text) so a large file is never copied into a string. The caller must turn
+   * the view back into a string if it is not decrypted (see `restorePayloadText`).
+   */
+  readonly payloadView?: boolean
+}
+
 /** Parses an encrypted file with the given store. */
-export function parseEncrypted(input: Uint8Array, format: Format, storeOptions: StoreOptions = {}): EncryptedDocument {
-  const loaded = storeFor(format, storeOptions).loadEncrypted(input)
+export function parseEncrypted(
+  input: Uint8Array,
+  format: Format,
+  storeOptions: StoreOptions = {},
+  options: ParseEncryptedOptions = {},
+): EncryptedDocument {
+  const loaded =
+    format === "binary" && options.payloadView === true
+      ? loadEncryptedPayloadView(input)
+      : storeFor(format, storeOptions).loadEncrypted(input)
   return { branches: loaded.branches, metadata: metadataFromBranch(loaded.metadata) }
 }
 
@@ -64,6 +83,11 @@ export interface OpenOptions {
   readonly signal?: AbortSignal
   /** Observes each key attempt. */
   readonly onKeyAttempt?: (attempt: KeyAttempt & { readonly ok: boolean }) => void
+  /**
+   * The caller owns the bytes the document was parsed from and will not read them again:
+   * byte-string values may be decrypted over themselves (saves a copy of a large payload).
+   */
+  readonly inPlace?: boolean
 }
 
 /**
@@ -83,7 +107,7 @@ export async function openDocument(doc: EncryptedDocument, options: OpenOptions)
   try {
     const cipher = new ValueCipher(dataKey, { reuseIvs: options.reuseIvs === true })
     const selection = compileSelection(doc.metadata.options)
-    const { mac, report } = decryptTree(doc.branches, cipher, selection)
+    const { mac, report } = decryptTree(doc.branches, cipher, selection, { inPlace: options.inPlace === true })
     if (!options.ignoreMac) verifyMac(doc.metadata, cipher, mac)
     return { branches: doc.branches, metadata: doc.metadata, dataKey, cipher, report }
   } catch (err) {

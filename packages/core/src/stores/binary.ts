@@ -8,8 +8,10 @@
  */
 import { SopsError } from "../errors.js"
 import { TreeBranch, type TreeBranches, type TreeValue } from "../tree.js"
+import { extractYamlMetadata } from "./extract-metadata.js"
 import { createJsonStore } from "./json/index.js"
-import type { Store, StoreOptions } from "./store.js"
+import { parseJsonObject } from "./json/parse.js"
+import type { LoadedEncrypted, Store, StoreOptions } from "./store.js"
 
 /** The single key of a binary store tree. */
 const DATA_KEY = "data"
@@ -64,5 +66,40 @@ export function createBinaryStore(options: StoreOptions = {}): Store {
       )
     },
     hasSopsTopLevelKey: json.hasSopsTopLevelKey,
+  }
+}
+
+/**
+ * The binary store's `loadEncrypted` for the decrypt path: the same result, except that the
+ * `data` value (when plain ASCII, as sops writes it) is a `Uint8Array` view of `input` holding
+ * the `ENC[...]` text, not a string. The cipher then decodes and decrypts it from the bytes,
+ * so a large file never exists as a string as well; the caller must turn a view that was not
+ * decrypted back into a string (see `decrypt`).
+ *
+ * @param input - the encrypted file; it must stay unchanged while the tree is in use
+ */
+export function loadEncryptedPayloadView(input: Uint8Array): LoadedEncrypted {
+  return extractYamlMetadata([parseJsonObject(input, { rawTopLevelString: DATA_KEY })])
+}
+
+/** The payload views of a tree loaded by {@link loadEncryptedPayloadView} (a Go file may repeat `data`). */
+export function payloadViews(branches: TreeBranches): Set<Uint8Array> {
+  const views = new Set<Uint8Array>()
+  for (const item of branches[0]?.items ?? []) {
+    if (item.key === DATA_KEY && item.value instanceof Uint8Array) views.add(item.value)
+  }
+  return views
+}
+
+/**
+ * Undoes {@link loadEncryptedPayloadView} for payloads that were not decrypted (e.g. excluded
+ * by `unencrypted_regex`): a `data` item still holding one of `views` gets its text back as a
+ * string, so callers see the tree the JSON store would have produced.
+ */
+export function restorePayloadText(branches: TreeBranches, views: Set<Uint8Array>): void {
+  if (views.size === 0) return
+  for (const item of branches[0]?.items ?? []) {
+    const v = item.value
+    if (v instanceof Uint8Array && views.has(v)) item.value = Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("latin1")
   }
 }

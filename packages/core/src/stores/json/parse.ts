@@ -48,8 +48,18 @@ const PREFIX = "Could not unmarshal input data: "
  *   JSON (with the byte offset, line and column in the message and `details`), or a number
  *   outside the float64 range
  */
-export function parseJsonObject(input: Uint8Array): TreeBranch {
-  return new Reader(input).readDocument()
+export function parseJsonObject(input: Uint8Array, options: JsonParseOptions = {}): TreeBranch {
+  return new Reader(input, options.rawTopLevelString ?? null).readDocument()
+}
+
+/** Options of {@link parseJsonObject}. */
+export interface JsonParseOptions {
+  /**
+   * A top-level member whose string value, when it is plain ASCII without escapes, is returned
+   * as a view of the input bytes (`Uint8Array`, same text) instead of a JS string. The binary
+   * store's decrypt uses it so a many-megabyte payload never becomes a string.
+   */
+  readonly rawTopLevelString?: string
 }
 
 function isDigit(c: number | undefined): boolean {
@@ -77,10 +87,12 @@ function showByte(c: number): string {
 
 class Reader {
   private readonly b: Uint8Array
+  private readonly rawKey: string | null
   private pos = 0
 
-  constructor(b: Uint8Array) {
+  constructor(b: Uint8Array, rawKey: string | null) {
     this.b = b
+    this.rawKey = rawKey
   }
 
   readDocument(): TreeBranch {
@@ -191,7 +203,8 @@ class Reader {
           continue
         }
         this.pos = pos
-        const value = this.readScalar()
+        const value =
+          c === QUOTE && inObject && stack.length === 0 && key === this.rawKey ? this.readStringOrView() : this.readScalar()
         pos = this.pos
         if (inObject) (cur as TreeItem[]).push({ key, value })
         else (cur as TreeValue[]).push(value)
@@ -307,6 +320,22 @@ class Reader {
     this.pos = i + 1
     if (!escapes) return high ? decodeUtf8GoLossy(b, start, i) : decodeAscii(b, start, i)
     return this.unescape(start, i)
+  }
+
+  /** Like {@link readString}, but plain ASCII comes back as a view of the input. */
+  private readStringOrView(): string | Uint8Array {
+    const b = this.b
+    const start = this.pos + 1
+    let i = start
+    for (;;) {
+      const c = b[i]
+      if (c === QUOTE) break
+      // Escapes, control and non-ASCII bytes (and the end of input) take the general path.
+      if (c === undefined || c === BACKSLASH || c < 0x20 || c >= 0x80) return this.readString()
+      i++
+    }
+    this.pos = i + 1
+    return b.subarray(start, i)
   }
 
   /** Decodes a string body with escapes, validating each escape as Go's scanner does. */
