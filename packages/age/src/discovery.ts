@@ -10,7 +10,7 @@
  */
 import { execFile } from "node:child_process"
 import { readFile, stat } from "node:fs/promises"
-import { isAbsolute, join } from "node:path"
+import { join } from "node:path"
 import { SopsError } from "@sops-ts/core"
 import {
   decryptIdentityFile,
@@ -18,19 +18,10 @@ import {
   parseAgeIdentitiesDetailed,
   type AgeIdentity,
 } from "./identities.js"
+import { homeOf, userConfigDir, type DiscoveryContext } from "./discovery-context.js"
 import { ShlexError, shlexSplit } from "./internal/shlex.js"
 
-/** Where discovery reads from. */
-export interface DiscoveryContext {
-  readonly env: Readonly<Record<string, string | undefined>>
-  /** The home directory; default: `HOME` (`USERPROFILE` on Windows) from `env`. */
-  readonly homeDir?: string | undefined
-  /** Default: `process.platform`. */
-  readonly platform?: NodeJS.Platform | undefined
-  /** Unlocks passphrase-encrypted identity files; without it they are a load error. */
-  readonly passphrase?: ((source: string) => string | Promise<string>) | undefined
-  readonly signal?: AbortSignal | undefined
-}
+export { userConfigDir, type DiscoveryContext }
 
 /** A source that could not be used. Messages name the source, never its content. */
 export interface SourceError {
@@ -59,34 +50,6 @@ function merge(into: DiscoveryResult, from: DiscoveryResult): void {
   into.errors.push(...from.errors)
   into.unused.push(...from.unused)
   into.notes.push(...from.notes)
-}
-
-function homeOf(ctx: DiscoveryContext): string | undefined {
-  if (ctx.homeDir !== undefined) return ctx.homeDir
-  const platform = ctx.platform ?? process.platform
-  const home = platform === "win32" ? ctx.env["USERPROFILE"] : ctx.env["HOME"]
-  return home === "" ? undefined : home
-}
-
-/**
- * `<UserConfigDir>` as sops computes it: Go's `os.UserConfigDir`, except that macOS also
- * honours `XDG_CONFIG_HOME`.
- * @returns the directory, or an error message when it cannot be determined
- */
-export function userConfigDir(ctx: DiscoveryContext): { dir: string } | { error: string } {
-  const platform = ctx.platform ?? process.platform
-  const xdg = ctx.env["XDG_CONFIG_HOME"]
-  if (platform === "win32") {
-    const appData = ctx.env["AppData"] ?? ctx.env["APPDATA"]
-    return appData ? { dir: appData } : { error: "%AppData% is not defined" }
-  }
-  if (xdg !== undefined && xdg !== "") {
-    if (platform !== "darwin" && !isAbsolute(xdg)) return { error: "path in $XDG_CONFIG_HOME is relative" }
-    return { dir: xdg }
-  }
-  const home = homeOf(ctx)
-  if (home === undefined) return { error: "neither $XDG_CONFIG_HOME nor $HOME are defined" }
-  return { dir: platform === "darwin" ? join(home, "Library", "Application Support") : join(home, ".config") }
 }
 
 function loadError(source: string, message: string, cause?: unknown): SourceError {

@@ -3,17 +3,16 @@
  * generation, and identity → recipient conversion.
  * @module
  */
-import {
-  Decrypter,
-  armor,
-  generateX25519Identity,
-  identityToRecipient,
-  type Identity,
-} from "age-encryption"
+import { randomBytes } from "node:crypto"
+import type { Identity } from "age-encryption"
 import { SopsError } from "@sops-ts/core"
 import { encodeStdBase64 } from "./internal/base64.js"
+import { Bech32Error, bech32Decode, bech32Encode } from "./internal/bech32.js"
+import { decodeArmor } from "./internal/format.js"
+import { lazySshIdentity } from "./internal/lazy-ssh.js"
 import { parseSshPrivateKey } from "./internal/ssh-keys.js"
-import { sshIdentity } from "./internal/ssh-stanzas.js"
+import { loadTypage } from "./internal/typage.js"
+import { x25519IdentityScalar, x25519PrivateKey, x25519PublicBytes } from "./internal/x25519-identity.js"
 
 /** The kinds of identity this package can use. */
 export type AgeIdentityKind = "X25519" | "mlkem768x25519" | "ssh-ed25519" | "ssh-rsa" | "custom"
@@ -45,21 +44,29 @@ export function isEncryptedIdentityFile(text: string): boolean {
 
 const SSH_PRIVATE_KEY = /-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/
 
-function checkNativeIdentity(s: string): void {
-  // Decrypter.addIdentity decodes and validates the Bech32 key without using it.
-  new Decrypter().addIdentity(s)
+/** Validates a native identity as typage would (Bech32, prefix, 32 bytes), without loading it. */
+function checkNativeIdentity(s: string, kind: "X25519" | "mlkem768x25519"): void {
+  if (kind === "X25519") {
+    x25519IdentityScalar(s)
+    return
+  }
+  const { prefix, bytes } = bech32Decode(s)
+  if (prefix !== "age-secret-key-pq-") throw new Error("not a post-quantum age identity")
+  if (bytes.length !== 32) throw new Error("wrong length")
 }
 
 /**
- * A secret-free reason for a Bech32 decoding failure. The decoder's own messages can quote
- * the whole input ("Invalid checksum in AGE-SECRET-KEY-1…"), which is a private key with a
- * typo, so neither its message nor the error itself may travel on as a `cause`.
+ * A secret-free reason for a Bech32 decoding failure. Identity text is a private key (with a
+ * typo), so neither a decoder's message nor the error itself travels on as a `cause`.
  */
 function bech32Reason(err: unknown): string {
+  if (err instanceof Bech32Error) {
+    if (err.reason === "bad checksum") return "bad checksum"
+    if (err.reason === "invalid character" || err.reason === "mixed case") return "invalid character"
+    return "not valid Bech32"
+  }
   const m = err instanceof Error ? err.message : ""
-  if (/checksum/i.test(m)) return "bad checksum"
   if (/length/i.test(m)) return "wrong length"
-  if (/letter|alphabet|character|printable|mixed-case/i.test(m)) return "invalid character"
   return "not valid Bech32"
 }
 
@@ -101,7 +108,7 @@ export function parseAgeIdentitiesDetailed(
       const reason = err instanceof SopsError ? err.message : "malformed key"
       throw new SopsError("ERR_INVALID_ARGUMENT", `${source}: invalid SSH identity: ${reason}`, { cause: err })
     }
-    return { identities: [{ kind: parsed.type, source, identity: sshIdentity(parsed) }], skippedPlugins: 0 }
+    return { identities: [{ kind: parsed.type, source, identity: lazySshIdentity(parsed) }], skippedPlugins: 0 }
   }
   const multiple = options?.multiplePerLine ?? true
   const identities: AgeIdentity[] = []
@@ -125,7 +132,7 @@ export function parseAgeIdentitiesDetailed(
         throw new SopsError("ERR_INVALID_ARGUMENT", `${where}: not an age identity (expected AGE-SECRET-KEY-1…)`)
       }
       try {
-        checkNativeIdentity(word)
+        checkNativeIdentity(word, kind)
       } catch (err) {
         throw new SopsError("ERR_INVALID_ARGUMENT", `${where}: malformed ${kind} age identity (${bech32Reason(err)})`)
       }
@@ -143,13 +150,15 @@ export function parseAgeIdentitiesDetailed(
 export async function decryptIdentityFile(contents: string, source: string, passphrase: string): Promise<string> {
   let bytes: Uint8Array
   try {
-    bytes = contents.startsWith("-----BEGIN AGE") ? armor.decode(contents) : new TextEncoder().encode(contents)
+    bytes = contents.startsWith("-----BEGIN AGE") ? decodeArmor(contents) : new TextEncoder().encode(contents)
   } catch (err) {
     throw new SopsError("ERR_KEY_FAILED", `${source}: malformed encrypted age identity file`, { cause: err })
   }
-  const d = new Decrypter()
-  d.addPassphrase(passphrase)
   try {
+    // scrypt stays with typage: this runs once per identity file, never on the decrypt path.
+    const { Decrypter } = await loadTypage()
+    const d = new Decrypter()
+    d.addPassphrase(passphrase)
     return await d.decrypt(bytes, "text")
   } catch (err) {
     throw new SopsError("ERR_KEY_FAILED", `${source}: could not decrypt the encrypted age identity file (wrong passphrase?)`, {
@@ -163,8 +172,11 @@ export async function decryptIdentityFile(contents: string, source: string, pass
  * @returns the identity (`AGE-SECRET-KEY-1…`, secret) and its recipient (`age1…`)
  */
 export async function generateAgeIdentity(): Promise<{ identity: string; recipient: string }> {
-  const identity = await generateX25519Identity()
-  return { identity, recipient: await identityToRecipient(identity) }
+  const scalar = new Uint8Array(randomBytes(32))
+  const identity = bech32Encode("AGE-SECRET-KEY-", scalar).toUpperCase()
+  const recipient = bech32Encode("age", x25519PublicBytes(x25519PrivateKey(scalar)))
+  scalar.fill(0)
+  return { identity, recipient }
 }
 
 /**
@@ -187,9 +199,18 @@ export async function ageRecipientOf(identity: string): Promise<string> {
   if (!s.startsWith("AGE-SECRET-KEY-")) {
     throw new SopsError("ERR_INVALID_ARGUMENT", "not an age identity (expected AGE-SECRET-KEY-1… or an SSH private key)")
   }
+  const kind = s.startsWith("AGE-SECRET-KEY-PQ-1") ? "mlkem768x25519" : "X25519"
+  let scalar: Uint8Array | null = null
   try {
-    return await identityToRecipient(s)
+    if (kind === "X25519") scalar = x25519IdentityScalar(s)
+    else checkNativeIdentity(s, kind)
   } catch (err) {
     throw new SopsError("ERR_INVALID_ARGUMENT", `malformed age identity (${bech32Reason(err)})`)
   }
+  if (scalar === null) {
+    // Deriving the ML-KEM public key needs typage's post-quantum code.
+    const { identityToRecipient } = await loadTypage()
+    return await identityToRecipient(s)
+  }
+  return bech32Encode("age", x25519PublicBytes(x25519PrivateKey(scalar)))
 }

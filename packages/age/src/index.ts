@@ -14,6 +14,6 @@ export {
   isEncryptedIdentityFile,
 } from "./identities.js"
 export type { AgeIdentity, AgeIdentityKind, ParseAgeIdentitiesOptions } from "./identities.js"
-export { userConfigDir } from "./discovery.js"
-export type { DiscoveryContext } from "./discovery.js"
+export { userConfigDir } from "./discovery-context.js"
+export type { DiscoveryContext } from "./discovery-context.js"
 export type { Identity, Recipient } from "age-encryption"

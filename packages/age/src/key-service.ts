@@ -3,7 +3,7 @@
  * with configured or discovered identities.
  * @module
  */
-import { Decrypter, Encrypter, armor, type Identity } from "age-encryption"
+import type { Identity } from "age-encryption"
 import {
   KeyUnavailableError,
   SopsError,
@@ -11,14 +11,14 @@ import {
   type KeyService,
   type MasterKey,
 } from "@sops-ts/core"
-import {
-  discoverCommandIdentities,
-  discoverStaticIdentities,
-  type DiscoveryContext,
-  type DiscoveryResult,
-} from "./discovery.js"
+import type { DiscoveryContext } from "./discovery-context.js"
+import type { DiscoveryResult } from "./discovery.js"
 import { parseAgeIdentitiesDetailed, type AgeIdentity } from "./identities.js"
+import { decryptWithHeader } from "./internal/decrypt-file.js"
+import { decodeArmor, encodeArmor, parseHeader } from "./internal/format.js"
 import { MAX_SMALL_FILE, encryptSmallFile } from "./internal/small-file.js"
+import { loadTypage } from "./internal/typage.js"
+import { NodeX25519Identity, x25519IdentityScalar } from "./internal/x25519-identity.js"
 import { parseAgeRecipient, type ParsedAgeRecipient } from "./recipients.js"
 
 /** Options of {@link ageKeyService}. */
@@ -55,6 +55,8 @@ interface Loaded {
   readonly unused: readonly string[]
   readonly notes: readonly string[]
 }
+
+const PQ_STANZA = "mlkem768x25519"
 
 function abbreviate(s: string): string {
   return s.length > 80 ? `${s.slice(0, 40)}…` : s
@@ -140,6 +142,7 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
   let staticPart: Promise<{ ssh: DiscoveryResult; age: DiscoveryResult }> | null = null
   const perRecipient = new Map<string, Promise<Loaded>>()
   const recipients = new Map<string, ParsedAgeRecipient>()
+  const x25519Identities = new Map<string, NodeX25519Identity>()
   const hasCommands =
     ctx !== null && (ctx.env["SOPS_AGE_KEY_CMD"] !== undefined || ctx.env["SOPS_AGE_SSH_PRIVATE_KEY_CMD"] !== undefined)
 
@@ -149,12 +152,14 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
     let entry = perRecipient.get(cacheKey)
     if (entry === undefined) {
       entry = (async (): Promise<Loaded> => {
-        staticPart ??= discoverStaticIdentities(ctx)
+        // Discovery (files, commands, node:child_process) is loaded only by services that use it.
+        const discovery = await import("./discovery.js")
+        staticPart ??= discovery.discoverStaticIdentities(ctx)
         const fixed = await staticPart
         let parts = [fixed.ssh, fixed.age]
         if (hasCommands) {
           // sops order: SSH file, SSH command, ~/.ssh keys, then the age sources and command.
-          const cmd = await discoverCommandIdentities({ ...ctx, signal }, recipient)
+          const cmd = await discovery.discoverCommandIdentities({ ...ctx, signal }, recipient)
           parts = [fixed.ssh, cmd.ssh, fixed.age, cmd.age]
         }
         return {
@@ -172,6 +177,17 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
       perRecipient.set(cacheKey, entry)
     }
     return await entry
+  }
+
+  /** The `node:crypto` identity object of an X25519 identity string (cached), else null. */
+  function nativeIdentity(id: AgeIdentity): Identity | null {
+    if (typeof id.identity !== "string" || id.kind !== "X25519") return null
+    let native = x25519Identities.get(id.identity)
+    if (native === undefined) {
+      native = new NodeX25519Identity(x25519IdentityScalar(id.identity))
+      x25519Identities.set(id.identity, native)
+    }
+    return native
   }
 
   function recipientOf(text: string): ParsedAgeRecipient {
@@ -196,11 +212,12 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
         // Recipient objects (X25519, SSH) take the stream-free path; post-quantum ones stay
         // with typage, which owns their implementation.
         if (typeof parsed.recipient !== "string" && dataKey.length <= MAX_SMALL_FILE) {
-          return armor.encode(await encryptSmallFile([parsed.recipient], dataKey))
+          return encodeArmor(await encryptSmallFile([parsed.recipient], dataKey))
         }
+        const { Encrypter } = await loadTypage()
         const e = new Encrypter()
         e.addRecipient(parsed.recipient)
-        return armor.encode(await e.encrypt(dataKey))
+        return encodeArmor(await e.encrypt(dataKey))
       } catch (err) {
         throw new SopsError("ERR_KEY_WRAP", `could not wrap the data key for age recipient ${abbreviate(parsed.text)}`, {
           cause: err,
@@ -215,7 +232,7 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
       if (key.enc === "") throw new SopsError("ERR_KEY_FAILED", `age key ${shown} has no wrapped data key (empty enc)`)
       let file: Uint8Array
       try {
-        file = armor.decode(key.enc)
+        file = decodeArmor(key.enc)
       } catch (err) {
         throw new SopsError("ERR_KEY_FAILED", `the enc of age key ${shown} is not a valid armored age file`, { cause: err })
       }
@@ -244,11 +261,27 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
       }
 
       const sentinel = new Sentinel()
-      const d = new Decrypter()
-      for (const id of identities) d.addIdentity(id.identity)
-      d.addIdentity(sentinel)
       try {
-        return await d.decrypt(file)
+        const header = parseHeader(file)
+        const pqFile = header.stanzas.some((s) => s.args[0] === PQ_STANZA)
+        if (pqFile && identities.some((i) => typeof i.identity === "string" && i.kind === "mlkem768x25519")) {
+          // Post-quantum stanzas and identities: typage decrypts the whole file.
+          const { Decrypter } = await loadTypage()
+          const d = new Decrypter()
+          for (const id of identities) d.addIdentity(nativeIdentity(id) ?? id.identity)
+          d.addIdentity(sentinel)
+          return await d.decrypt(file)
+        }
+        // A post-quantum identity only opens mlkem768x25519 stanzas, so without them it is
+        // left out (it would decline) and typage is never loaded.
+        const list: Identity[] = []
+        for (const id of identities) {
+          const native = nativeIdentity(id)
+          if (native !== null) list.push(native)
+          else if (typeof id.identity !== "string") list.push(id.identity)
+        }
+        list.push(sentinel)
+        return await decryptWithHeader(file, header, list)
       } catch (err) {
         if (!sentinel.reached) {
           throw new SopsError("ERR_KEY_FAILED", `could not unwrap the data key of age key ${shown}: the age file is corrupt or a matching identity failed`, {

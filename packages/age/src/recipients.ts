@@ -2,11 +2,12 @@
  * Parsing of age recipients as sops accepts them (`age/keysource.go:parseRecipient`).
  * @module
  */
-import { Encrypter, type Recipient } from "age-encryption"
+import type { Recipient } from "age-encryption"
 import { SopsError } from "@sops-ts/core"
+import { bech32Decode } from "./internal/bech32.js"
+import { lazySshRecipient } from "./internal/lazy-ssh.js"
 import { parseAuthorizedKey } from "./internal/ssh-keys.js"
-import { sshRecipient } from "./internal/ssh-stanzas.js"
-import { NodeX25519Recipient, x25519RecipientBytes } from "./internal/x25519-recipient.js"
+import { NodeX25519Recipient } from "./internal/x25519-recipient.js"
 
 /** The recipient kinds sops knows. */
 export type AgeRecipientKind = "X25519" | "mlkem768x25519" | "plugin" | "ssh-ed25519" | "ssh-rsa"
@@ -16,7 +17,7 @@ export interface ParsedAgeRecipient {
   readonly kind: AgeRecipientKind
   /** The recipient as written (trimmed): what is stored in metadata. */
   readonly text: string
-  /** What typage's `Encrypter.addRecipient` accepts. */
+  /** What typage's `Encrypter.addRecipient` accepts (post-quantum recipients stay text). */
   readonly recipient: string | Recipient
 }
 
@@ -24,13 +25,21 @@ function abbreviate(s: string): string {
   return s.length > 80 ? `${s.slice(0, 40)}…` : s
 }
 
-function checkNative(s: string, kind: string): void {
+/**
+ * Decodes a native recipient with typage's rules (Bech32 with no length limit, the expected
+ * prefix, the key length), without loading typage.
+ */
+function decodeNative(s: string, kind: string, prefix: string, size: number): Uint8Array {
+  let decoded
   try {
-    // addRecipient decodes and validates the Bech32 key without encrypting anything.
-    new Encrypter().addRecipient(s)
+    decoded = bech32Decode(s)
   } catch (err) {
     throw new SopsError("ERR_INVALID_ARGUMENT", `invalid ${kind} age recipient "${abbreviate(s)}"`, { cause: err })
   }
+  if (decoded.prefix !== prefix || decoded.bytes.length !== size) {
+    throw new SopsError("ERR_INVALID_ARGUMENT", `invalid ${kind} age recipient "${abbreviate(s)}"`)
+  }
+  return decoded.bytes
 }
 
 /**
@@ -44,7 +53,8 @@ function checkNative(s: string, kind: string): void {
 export function parseAgeRecipient(recipient: string): ParsedAgeRecipient {
   const text = recipient.trim()
   if (text.startsWith("age1pq1")) {
-    checkNative(text, "post-quantum")
+    // ML-KEM-768 encapsulation key (1184 bytes) ‖ X25519 key (32 bytes).
+    decodeNative(text, "post-quantum", "age1pq", 1216)
     return { kind: "mlkem768x25519", text, recipient: text }
   }
   if (text.startsWith("age1") && text.split("1").length > 2) {
@@ -54,9 +64,9 @@ export function parseAgeRecipient(recipient: string): ParsedAgeRecipient {
     )
   }
   if (text.startsWith("age1")) {
-    checkNative(text, "X25519")
+    const key = decodeNative(text, "X25519", "age", 32)
     // Node's native X25519 instead of typage's WebCrypto path: same stanza, a tenth of the CPU.
-    return { kind: "X25519", text, recipient: new NodeX25519Recipient(x25519RecipientBytes(text)) }
+    return { kind: "X25519", text, recipient: new NodeX25519Recipient(key) }
   }
   if (text.startsWith("ssh-")) {
     let parsed
@@ -68,7 +78,7 @@ export function parseAgeRecipient(recipient: string): ParsedAgeRecipient {
     }
     let r: Recipient
     try {
-      r = sshRecipient(parsed.publicKey)
+      r = lazySshRecipient(parsed.publicKey)
     } catch (err) {
       const reason = err instanceof SopsError ? err.message : "invalid key"
       throw new SopsError("ERR_INVALID_ARGUMENT", `invalid SSH age recipient "${abbreviate(text)}": ${reason}`, { cause: err })

@@ -12,8 +12,9 @@
  * @module
  */
 import { createCipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto"
-import type { Recipient, Stanza } from "age-encryption"
+import type { Recipient } from "age-encryption"
 import { encodeRawBase64 } from "./base64.js"
+import { encodeHeaderNoMac, type Stanza } from "./format.js"
 
 /** The largest plaintext that fits in one STREAM chunk. */
 export const MAX_SMALL_FILE = 64 * 1024
@@ -23,19 +24,6 @@ const EMPTY = new Uint8Array(0)
 
 function u8(b: Buffer): Uint8Array {
   return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
-}
-
-/** The header up to and including `---` (what the MAC covers), as age writes it. */
-function headerWithoutMac(stanzas: readonly Stanza[]): string {
-  let out = "age-encryption.org/v1\n"
-  for (const s of stanzas) {
-    out += `-> ${s.args.join(" ")}\n`
-    // Body lines of 64 base64 characters (48 bytes); a body that fills its last line is
-    // followed by an empty line so the reader knows it ended.
-    for (let i = 0; i < s.body.length; i += 48) out += `${encodeRawBase64(s.body.subarray(i, Math.min(i + 48, s.body.length)))}\n`
-    if (s.body.length % 48 === 0) out += "\n"
-  }
-  return `${out}---`
 }
 
 /**
@@ -49,7 +37,7 @@ export async function encryptSmallFile(recipients: readonly Recipient[], plainte
   try {
     const stanzas: Stanza[] = []
     for (const r of recipients) stanzas.push(...(await r.wrapFileKey(fileKey)))
-    const head = Buffer.from(headerWithoutMac(stanzas), "utf8")
+    const head = Buffer.from(encodeHeaderNoMac(stanzas), "utf8")
     const macKey = new Uint8Array(hkdfSync("sha256", fileKey, EMPTY, "header", 32))
     const mac = u8(createHmac("sha256", macKey).update(head).digest())
     macKey.fill(0)

@@ -16,10 +16,11 @@ import { constants, privateDecrypt, publicEncrypt, type KeyObject } from "node:c
 import { ed25519, x25519 } from "@noble/curves/ed25519.js"
 import { hkdf } from "@noble/hashes/hkdf.js"
 import { sha256 } from "@noble/hashes/sha2.js"
-import { Stanza, type Identity, type Recipient } from "age-encryption"
+import type { Identity, Recipient } from "age-encryption"
 import { SopsError } from "@sops-ts/core"
 import { decodeRawBase64, encodeRawBase64 } from "./base64.js"
 import { openOnce, sealOnce } from "./chacha.js"
+import { Stanza } from "./format.js"
 import type { SshEd25519PublicKey, SshPrivateKey, SshPublicKey, SshRsaPublicKey } from "./ssh-keys.js"
 
 const ED25519_LABEL = new TextEncoder().encode("age-encryption.org/v1/ssh-ed25519")

@@ -11,9 +11,10 @@
  * @module
  */
 import { createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from "node:crypto"
-import { Stanza, type Recipient } from "age-encryption"
+import type { Recipient } from "age-encryption"
 import { encodeRawBase64 } from "./base64.js"
 import { sealOnce } from "./chacha.js"
+import { Stanza } from "./format.js"
 
 const LABEL = "age-encryption.org/v1/X25519"
 
