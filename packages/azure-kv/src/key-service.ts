@@ -12,6 +12,7 @@ import {
   type KeyOperationOptions,
   type KeyService,
   type MasterKey,
+  type WrappedKey,
 } from "@sops-ts/core"
 import { fromRawBase64Url, toRawBase64Url } from "./base64url.js"
 import { azureFailure } from "./errors.js"
@@ -174,10 +175,10 @@ export function azureKeyVaultKeyService(options: AzureKeyVaultOptions = {}): Azu
     resolveVersion,
 
     /**
-     * Wraps `dataKey`. A key without a version is resolved first and — so that the file
-     * records the concrete version, as sops writes it — the version is set on `key`.
+     * Wraps `dataKey`. A key without a version is resolved first and returned with the
+     * wrapped key, so the file records the concrete version, as sops writes it.
      */
-    async encrypt(key: MasterKey, dataKey: Uint8Array, opts?: KeyOperationOptions): Promise<string> {
+    async encrypt(key: MasterKey, dataKey: Uint8Array, opts?: KeyOperationOptions): Promise<string | WrappedKey> {
       const k = checkKey(key, "ERR_KEY_WRAP")
       let resolved: AzureKvMasterKey
       try {
@@ -186,11 +187,11 @@ export function azureKeyVaultKeyService(options: AzureKeyVaultOptions = {}): Azu
         if (err instanceof SopsError && err.code === "ERR_KEY_FAILED") throw new SopsError("ERR_KEY_WRAP", err.message, { cause: err, ...(err.details ? { details: err.details } : {}) })
         throw err
       }
-      if (resolved !== k) (k as { version: string }).version = resolved.version
       const result = await guarded(`encrypt with ${describeKey(resolved)} failed`, "ERR_KEY_WRAP", opts?.signal, async (abortSignal) =>
         (await cryptoClient(resolved)).encrypt({ algorithm: ALGORITHM, plaintext: dataKey }, { abortSignal }),
       )
-      return toRawBase64Url(result.result)
+      const enc = toRawBase64Url(result.result)
+      return resolved === k ? enc : { key: { ...resolved, enc } }
     },
 
     async decrypt(key: MasterKey, opts?: KeyOperationOptions): Promise<Uint8Array | null> {

@@ -108,18 +108,21 @@ describe("azureKeyVaultKeyService against the Key Vault emulator", () => {
 })
 
 describe("key versions", () => {
-  it("encrypt resolves a missing version with getKey and records it on the key", async () => {
+  it("encrypt resolves a missing version with getKey and returns the completed key", async () => {
     const before = kv.calls.length
     const [key] = parseAzureKvUrls(`${kv.vaultUrl}/keys/sops`)
     expect(key!.version).toBe("")
     const svc = serviceFor(kv)
-    const enc = await svc.encrypt(key!, DATA_KEY)
-    expect(key!.version).toBe(kv.keyVersion("sops"))
+    const out = await svc.encrypt(key!, DATA_KEY)
+    if (typeof out === "string") throw new Error("expected the completed key")
+    const wrapped = out.key as typeof key & { version: string }
+    expect(wrapped.version).toBe(kv.keyVersion("sops"))
+    expect(key!.version).toBe("") // the caller's key is not modified
     expect(callsSince(before).filter((c) => c.status === 200).map((c) => `${c.method} ${c.path}`)).toEqual([
       "GET /keys/sops/",
-      `POST /keys/sops/${key!.version}/encrypt`,
+      `POST /keys/sops/${wrapped.version}/encrypt`,
     ])
-    expect(await svc.decrypt({ ...key!, enc })).toEqual(DATA_KEY)
+    expect(await svc.decrypt(wrapped)).toEqual(DATA_KEY)
   })
 
   it("resolveVersion follows rotation; old ciphertexts still open with their version", async () => {

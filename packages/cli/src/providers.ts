@@ -9,7 +9,7 @@
  * @module
  */
 import { ageKeyService } from "@sops-ts/age"
-import { KeyUnavailableError, SopsError, type KeyOperationOptions, type KeyService, type KeyType, type MasterKey } from "@sops-ts/core"
+import { KeyUnavailableError, SopsError, type KeyOperationOptions, type KeyService, type KeyType, type MasterKey, type WrappedKey } from "@sops-ts/core"
 
 type Env = Readonly<Record<string, string | undefined>>
 
@@ -47,7 +47,7 @@ export function lazyKeyService(
   return {
     name,
     supports: (key: MasterKey) => key.type === type,
-    async encrypt(key: MasterKey, dataKey: Uint8Array, options?: KeyOperationOptions): Promise<string> {
+    async encrypt(key: MasterKey, dataKey: Uint8Array, options?: KeyOperationOptions): Promise<string | WrappedKey> {
       return (await get()).encrypt(key, dataKey, options)
     },
     async decrypt(key: MasterKey, options?: KeyOperationOptions): Promise<Uint8Array | null> {

@@ -21,7 +21,7 @@ export type {
   EncryptionOptions,
   Metadata,
 } from "./metadata/model.js"
-export type { KeyService, KeyOperationOptions } from "./keys/key-service.js"
+export type { KeyService, KeyOperationOptions, WrappedKey } from "./keys/key-service.js"
 export type { Format, Store, StoreOptions, LoadedEncrypted } from "./stores/store.js"
 export { FORMATS } from "./stores/store.js"
 

@@ -86,7 +86,12 @@ async function perform(
   const reasons: string[] = []
   for (const svc of candidates) {
     try {
-      if (op === "encrypt") return new TextEncoder().encode(await svc.encrypt(key, payload, { signal }))
+      if (op === "encrypt") {
+        // The protocol carries only the ciphertext; a completed key (e.g. a resolved Azure
+        // version) cannot travel back, as with sops' own server.
+        const r = await svc.encrypt(key, payload, { signal })
+        return new TextEncoder().encode(typeof r === "string" ? r : r.key.enc)
+      }
       const out = await svc.decrypt(key, { signal })
       if (out !== null) return out
       reasons.push(`${svc.name}: no identity or credential for ${describeKey(key)}`)

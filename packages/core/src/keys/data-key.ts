@@ -227,20 +227,21 @@ export async function wrapDataKey(
         failures.push(`${describeKey(key)}: no key service for ${key.type} keys is configured`)
         continue
       }
-      let enc: string | null = null
+      let wrapped: MasterKey | null = null
       const errs: string[] = []
       for (const svc of services) {
         checkAborted(options.signal)
         try {
-          enc = await svc.encrypt(key, parts[gi]!, options.signal ? { signal: options.signal } : {})
+          const r = await svc.encrypt(key, parts[gi]!, options.signal ? { signal: options.signal } : {})
+          wrapped = typeof r === "string" ? { ...key, enc: r } : { ...r.key }
           break
         } catch (err) {
           if (options.signal?.aborted) checkAborted(options.signal)
           errs.push(`${svc.name}: ${reasonOf(err)}`)
         }
       }
-      if (enc === null) failures.push(`${describeKey(key)}: ${errs.join("; ")}`)
-      else group.push({ ...key, enc })
+      if (wrapped === null) failures.push(`${describeKey(key)}: ${errs.join("; ")}`)
+      else group.push(wrapped)
     }
     out.push(group)
   }

@@ -5,6 +5,12 @@
  */
 import type { MasterKey } from "../metadata/model.js"
 
+/** A wrapped data key together with the (possibly completed) master key it was wrapped for. */
+export interface WrappedKey {
+  /** The master key as it must be recorded, with `enc` set. */
+  readonly key: MasterKey
+}
+
 /** Options of every key operation. */
 export interface KeyOperationOptions {
   /** Aborts the operation (network calls, subprocesses). */
@@ -29,9 +35,11 @@ export interface KeyService {
   supports(key: MasterKey): boolean
   /**
    * Wraps `dataKey` (32 bytes, or a 33-byte Shamir share) for `key`.
-   * @returns the `enc` string to store in the metadata
+   * @returns the `enc` string to store in the metadata, or a {@link WrappedKey} when the
+   *   service also completed the key's identifying fields (e.g. Azure resolves a missing key
+   *   version, which sops records in the file). `key` itself is never modified.
    */
-  encrypt(key: MasterKey, dataKey: Uint8Array, options?: KeyOperationOptions): Promise<string>
+  encrypt(key: MasterKey, dataKey: Uint8Array, options?: KeyOperationOptions): Promise<string | WrappedKey>
   /** Unwraps `key.enc`. See the interface documentation for the null/throw contract. */
   decrypt(key: MasterKey, options?: KeyOperationOptions): Promise<Uint8Array | null>
 }
