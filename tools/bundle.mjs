@@ -1,0 +1,34 @@
+// Bundles the built ES modules of the packages on every app's startup path into one file
+// each (dist/bundle.js), which their package.json "exports" point at. Resolving and compiling
+// ~70 small modules costs more than the decrypt itself in a fresh process; one file cuts that
+// by two thirds (see docs/performance.md, cold start). tsc still emits the per-module files
+// and the .d.ts types; this step only adds the bundle. Run after `tsc -b` (npm run build).
+import { build } from "esbuild"
+import { fileURLToPath } from "node:url"
+
+const root = fileURLToPath(new URL("..", import.meta.url))
+
+const bundles = [
+  // core's own lazy dependencies (yaml, re2js) stay external and load on first use.
+  { pkg: "core", external: ["yaml", "re2js"] },
+  // age loads typage, @noble and the SSH code only for the key types that need them.
+  { pkg: "age", external: ["@sops-ts/core", "age-encryption", "@noble/*", "@scure/*"] },
+]
+
+for (const { pkg, external } of bundles) {
+  await build({
+    entryPoints: { bundle: `${root}packages/${pkg}/dist/index.js` },
+    outdir: `${root}packages/${pkg}/dist`,
+    // Code behind dynamic import() (age's SSH and post-quantum paths) stays in its own chunk,
+    // so its external imports are not hoisted into the startup path.
+    splitting: true,
+    chunkNames: "chunks/[name]-[hash]",
+    bundle: true,
+    format: "esm",
+    platform: "node",
+    target: "node20",
+    external,
+    sourcemap: "linked",
+    logLevel: "warning",
+  })
+}
