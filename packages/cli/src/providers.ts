@@ -19,7 +19,8 @@ export const PROVIDER_PACKAGES: Readonly<Partial<Record<KeyType, string>>> = {
   gcp_kms: "@sops-ts/gcp-kms",
   azure_kv: "@sops-ts/azure-kv",
   hc_vault: "@sops-ts/hc-vault",
-  hckms: "@sops-ts/hckms",
+  // Huawei Cloud KMS (hckms) has no sops-ts provider yet: its keys are kept untouched when a
+  // file is rewritten with the same data key, and reported as unsupported when needed.
 }
 
 /** The package of the remote key-service client (`--keyservice`). */
