@@ -14,11 +14,9 @@ import {
   type KeyService,
   type KmsMasterKey,
   type MasterKey,
-  type SopsErrorCode,
-} from "@sops-ts/core"
+  type SopsErrorCode, encodeStdBase64, decodeStdBase64 } from "@sops-ts/core"
 import { kmsArnRegion } from "./arn.js"
 import { awsErrorName, describeAwsError, isMissingCredentials } from "./aws-errors.js"
-import { decodeStdBase64, encodeStdBase64 } from "./base64.js"
 import { ClientPool, type AwsCredentials } from "./clients.js"
 import { withRetries, type RetryPolicy } from "./retry.js"
 import { stsSessionName } from "./session-name.js"

@@ -85,3 +85,15 @@ export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out
 }
+
+/**
+ * Decodes standard padded base64 as Go's `base64.StdEncoding.DecodeString` does: CR and LF are
+ * skipped, anything else must be canonical. Linear time whatever the length (the value comes
+ * from a file). Returns null when malformed.
+ */
+export function decodeStdBase64(s: string): Uint8Array | null {
+  const view = base64DecodeStrict(s.includes("\n") || s.includes("\r") ? s.replace(/[\r\n]/g, "") : s)
+  // A copy with its own ArrayBuffer: small Buffers share a pool, and SDKs that serialise
+  // `.buffer` would otherwise send the whole pool.
+  return view === null ? null : new Uint8Array(view)
+}

@@ -11,9 +11,7 @@ import {
   type GcpKmsMasterKey,
   type KeyOperationOptions,
   type KeyService,
-  type MasterKey,
-} from "@sops-ts/core"
-import { fromBase64, toBase64 } from "./base64.js"
+  type MasterKey, encodeStdBase64, decodeStdBase64 } from "@sops-ts/core"
 import { CallFailure, runWithPolicy, type CallPolicy } from "./call-policy.js"
 import { createKmsClient } from "./client.js"
 import { gcpKmsOptionsFromEnvironment, type CredentialFileReader } from "./environment.js"
@@ -118,12 +116,12 @@ export function gcpKmsKeyService(options: GcpKmsKeyServiceOptions = {}): GcpKmsK
       })
       const ct = bytesOf(resp.ciphertext)
       if (ct === null || ct.length === 0) throw failure("encrypt", key, "the response has no ciphertext", { status: "BAD_RESPONSE" })
-      return toBase64(ct)
+      return encodeStdBase64(ct)
     },
 
     async decrypt(masterKey: MasterKey, opts?: KeyOperationOptions): Promise<Uint8Array> {
       const key = asGcpKey(masterKey)
-      const ciphertext = fromBase64(key.enc)
+      const ciphertext = decodeStdBase64(key.enc)
       if (ciphertext === null || ciphertext.length === 0) {
         throw failure("decrypt", key, "the stored enc is not standard base64", { status: "BAD_ENC" })
       }
@@ -149,7 +147,7 @@ export function gcpKmsKeyService(options: GcpKmsKeyServiceOptions = {}): GcpKmsK
 /** Copies a protobuf `bytes` field (Buffer, Uint8Array, or base64 text from JSON) into a plain Uint8Array. */
 function bytesOf(v: Uint8Array | string | null | undefined): Uint8Array | null {
   if (v === null || v === undefined) return null
-  if (typeof v === "string") return fromBase64(v)
+  if (typeof v === "string") return decodeStdBase64(v)
   return new Uint8Array(v)
 }
 

@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest"
 import { isSopsError } from "@sops-ts/core"
 import { gcpKmsOptionsFromEnvironment, isGcpKmsResourceId, parseEndpoint, gcpKmsKeyService } from "../src/index.js"
 import { classify } from "../src/classify.js"
-import { fromBase64, toBase64 } from "../src/base64.js"
+import { decodeStdBase64 as fromBase64, encodeStdBase64 as toBase64 } from "@sops-ts/core"
 
 const files = (existing: Record<string, string>) => ({ readIfExists: (p: string) => existing[p] })
 

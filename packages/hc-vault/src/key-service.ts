@@ -11,10 +11,8 @@ import {
   type HcVaultMasterKey,
   type KeyOperationOptions,
   type KeyService,
-  type MasterKey,
-} from "@sops-ts/core"
+  type MasterKey, encodeStdBase64, decodeStdBase64 } from "@sops-ts/core"
 import { vaultAllowlist, type VaultAllowlist, type VaultAllowlistInput } from "./allowlist.js"
-import { fromBase64, toBase64 } from "./base64.js"
 import { transitCall, toSopsError, type FetchLike } from "./transit.js"
 
 /** Options of {@link vaultTransitKeyService}. Nothing is read from the environment. */
@@ -158,7 +156,7 @@ export function vaultTransitKeyService(options: VaultTransitOptions = {}): KeySe
     name: "hc_vault",
     supports: (key) => key.type === "hc_vault",
     async encrypt(key: MasterKey, dataKey: Uint8Array, opts?: KeyOperationOptions): Promise<string> {
-      const data = await call(key, "encrypt", { plaintext: toBase64(dataKey) }, opts?.signal)
+      const data = await call(key, "encrypt", { plaintext: encodeStdBase64(dataKey) }, opts?.signal)
       const ciphertext = data["ciphertext"]
       if (typeof ciphertext !== "string" || ciphertext === "") {
         throw new SopsError("ERR_KEY_WRAP", `encrypt with ${describeKey(key)} failed: Vault's answer has no ciphertext`)
@@ -171,7 +169,7 @@ export function vaultTransitKeyService(options: VaultTransitOptions = {}): KeySe
       }
       const data = await call(key, "decrypt", { ciphertext: key.enc }, opts?.signal)
       const plaintext = data["plaintext"]
-      const bytes = typeof plaintext === "string" ? fromBase64(plaintext) : null
+      const bytes = typeof plaintext === "string" ? decodeStdBase64(plaintext) : null
       if (bytes === null) {
         throw new SopsError("ERR_KEY_FAILED", `decrypt with ${describeKey(key)} failed: Vault's answer has no base64 plaintext`)
       }
