@@ -20,11 +20,13 @@ export function decodeRawBase64(s: string): Uint8Array | null {
   return encodeRawBase64(out) === s ? out : null
 }
 
-const STD_B64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+// A character class and a length check: linear, unlike a grouped repetition, whose
+// backtracking overflows the regex stack on a multi-megabyte string (recipients come from files).
+const STD_B64 = /^[A-Za-z0-9+/]*={0,2}$/
 
 /** Strict standard base64 with padding (SSH key blobs); null when malformed. */
 export function decodeStdBase64(s: string): Uint8Array | null {
-  if (!STD_B64.test(s)) return null
+  if (s.length % 4 !== 0 || !STD_B64.test(s)) return null
   const buf = Buffer.from(s, "base64")
   return new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength)
 }
