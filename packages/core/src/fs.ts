@@ -5,7 +5,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto"
-import { constants, statSync } from "node:fs"
+import { constants, lstatSync, statSync, type Stats } from "node:fs"
 import { chmod, chown, open, readFile, realpath, rename, unlink } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
 import { SopsError } from "./errors.js"
@@ -39,19 +39,10 @@ export interface AtomicWriteOptions {
  * @throws SopsError `ERR_IO`
  */
 export async function writeFileAtomic(target: string, data: Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
-  // Write through a symlink, as sops does: replace the file it points to, not the link.
-  const path = await realpath(target).catch(() => target)
+  const { path, stats } = await resolveTarget(target)
   const dir = dirname(path)
   const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`)
-  let existing: { mode: number; uid: number; gid: number } | null = null
-  try {
-    // A metadata lookup answered from the inode cache: the synchronous call costs a tenth of
-    // the CPU of a thread-pool round trip, which matters when thousands of files are written.
-    const st = statSync(path)
-    existing = { mode: st.mode & 0o7777, uid: st.uid, gid: st.gid }
-  } catch {
-    existing = null
-  }
+  const existing = stats ? { mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid } : null
   let handle
   try {
     // Created 0600 so no one can read the file before its final mode is set.
@@ -72,6 +63,32 @@ export async function writeFileAtomic(target: string, data: Uint8Array, options:
     })
   }
   await syncDirectory(dir)
+}
+
+/**
+ * The file a write to `target` replaces, and its metadata when it exists. Writes go through
+ * a symlink, as sops does: the file it points to is replaced and the link stays.
+ *
+ * One `lstat` answers the common case (a regular file, or no file yet); only a symlink costs
+ * a `realpath`. The lookup is synchronous on purpose: it is answered from the inode cache in
+ * microseconds, while a thread-pool round trip costs about ten times the CPU, which is what
+ * limits a run writing thousands of files.
+ */
+async function resolveTarget(target: string): Promise<{ path: string; stats: Stats | null }> {
+  let st: Stats
+  try {
+    st = lstatSync(target)
+  } catch {
+    return { path: target, stats: null }
+  }
+  if (!st.isSymbolicLink()) return { path: target, stats: st }
+  const path = await realpath(target).catch(() => target)
+  try {
+    return { path, stats: statSync(path) }
+  } catch {
+    // A dangling link: the write creates the file it points to.
+    return { path, stats: null }
+  }
 }
 
 async function fsyncDirectory(dir: string): Promise<void> {

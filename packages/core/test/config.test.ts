@@ -87,6 +87,17 @@ creation_rules:
     expect(cfg("destination_rules:\n  - s3_bucket: b\n").creationRuleFor("/x")).toBeNull()
   })
 
+  it("names the matching rule's index, and builds that rule on demand, as creationRuleFor does", () => {
+    expect(config.creationRuleIndex(join(DIR, "secrets/a.yaml"))).toBe(0)
+    expect(config.creationRuleIndex(join(DIR, "x.prod.json"))).toBe(1)
+    expect(config.creationRuleIndex("/elsewhere/other")).toBe(2)
+    expect(cfg("").creationRuleIndex("/x")).toBeNull()
+    expect(errorOf(() => cfg("creation_rules: []\n").creationRuleIndex("/x")).code).toBe("ERR_CONFIG")
+    const path = join(DIR, "secrets/a.yaml")
+    expect(config.creationRuleAt(config.creationRuleIndex(path)!)).toEqual(config.creationRuleFor(path))
+    expect(errorOf(() => config.creationRuleAt(3)).code).toBe("ERR_CONFIG")
+  })
+
   it("reports an invalid path_regex reached before a match as ERR_CONFIG", () => {
     const c = cfg('creation_rules:\n  - path_regex: "(?<!x)a"\n  - path_regex: ""\n')
     const err = errorOf(() => c.creationRuleFor("/a"))

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, stat, writeFile, chmod } from "node:fs/promises"
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it, vi } from "vitest"
@@ -45,7 +45,6 @@ describe("writeFileAtomic", () => {
   })
 
   it("writes through a symlink, keeping the link", async () => {
-    const { symlink, lstat } = await import("node:fs/promises")
     const dir = await mkdtemp(join(tmpdir(), "sops-ts-fs-"))
     const real = join(dir, "real.enc.yaml")
     const link = join(dir, "link.enc.yaml")
@@ -54,6 +53,33 @@ describe("writeFileAtomic", () => {
     await writeFileAtomic(link, new TextEncoder().encode("new\n"))
     expect((await lstat(link)).isSymbolicLink()).toBe(true)
     expect(await readFile(real, "utf8")).toBe("new\n")
+  })
+
+  it("keeps the mode of the file a symlink points to, and writes through a chain of links", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sops-ts-fs-"))
+    const real = join(dir, "real.enc.yaml")
+    await writeFile(real, "old\n")
+    await chmod(real, 0o600)
+    await symlink(real, join(dir, "a.enc.yaml"))
+    await symlink(join(dir, "a.enc.yaml"), join(dir, "b.enc.yaml"))
+    await writeFileAtomic(join(dir, "b.enc.yaml"), new TextEncoder().encode("new\n"))
+    expect(await readFile(real, "utf8")).toBe("new\n")
+    expect((await stat(real)).mode & 0o777).toBe(0o600)
+    expect((await lstat(join(dir, "a.enc.yaml"))).isSymbolicLink()).toBe(true)
+    expect((await lstat(join(dir, "b.enc.yaml"))).isSymbolicLink()).toBe(true)
+    expect((await readdir(dir)).sort()).toEqual(["a.enc.yaml", "b.enc.yaml", "real.enc.yaml"])
+  })
+
+  it("writes a file inside a symlinked directory in place", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sops-ts-fs-"))
+    await mkdir(join(dir, "real-dir"))
+    await symlink(join(dir, "real-dir"), join(dir, "linked-dir"))
+    await writeFile(join(dir, "real-dir", "s.enc.yaml"), "old\n")
+    await chmod(join(dir, "real-dir", "s.enc.yaml"), 0o640)
+    await writeFileAtomic(join(dir, "linked-dir", "s.enc.yaml"), new TextEncoder().encode("new\n"))
+    expect(await readFile(join(dir, "real-dir", "s.enc.yaml"), "utf8")).toBe("new\n")
+    expect((await stat(join(dir, "real-dir", "s.enc.yaml"))).mode & 0o777).toBe(0o640)
+    expect(await readdir(join(dir, "real-dir"))).toEqual(["s.enc.yaml"])
   })
 
   it("creates a new file with the requested mode", async () => {

@@ -4,7 +4,7 @@
  * calls no key service, which is what makes `--dry-run` free.
  * @module
  */
-import { SopsError, keyId, type KeyGroup, type KeyType, type MasterKey, type Metadata, type SopsConfig } from "@sops-ts/core"
+import { SopsError, keyId, type CreationRule, type KeyGroup, type KeyType, type MasterKey, type Metadata, type SopsConfig } from "@sops-ts/core"
 import type { KeyChange, RekeyOperation } from "./types.js"
 
 /** The inputs of a plan that do not depend on the file. */
@@ -72,12 +72,31 @@ function migrateGroups(groups: KeyGroup[], from: readonly KeyType[], to: readonl
   })
 }
 
+/**
+ * Built creation rules per config and rule index. A run plans thousands of files against the
+ * same few rules; building a rule parses and validates every key string, which would
+ * otherwise be repeated for each file. Rules are treated as read-only by the planner.
+ */
+const builtRules = new WeakMap<SopsConfig, Map<number, CreationRule>>()
+
+function ruleFor(config: SopsConfig, path: string): CreationRule | null {
+  const index = config.creationRuleIndex(path)
+  if (index === null) return null
+  let byIndex = builtRules.get(config)
+  if (byIndex === undefined) builtRules.set(config, (byIndex = new Map()))
+  const cached = byIndex.get(index)
+  if (cached !== undefined) return cached
+  const rule = config.creationRuleAt(index)
+  byIndex.set(index, rule)
+  return rule
+}
+
 /** `updatekeys`: the rule's keys, reusing the file's own entry (with its `enc`) for keys it already has. */
 function fromRule(metadata: Metadata, path: string, config: SopsConfig | null): { groups: KeyGroup[]; threshold: number } {
   if (config === null) {
     throw new SopsError("ERR_CONFIG", "updatekeys needs a .sops.yaml: none was found from the working directory upwards")
   }
-  const rule = config.creationRuleFor(path)
+  const rule = ruleFor(config, path)
   if (rule === null) throw new SopsError("ERR_CONFIG", `the config file ${config.path ?? "(in memory)"} has no creation_rules`)
   const old = metadata.keyGroups
   const groups = rule.keyGroups.map((g, gi) => {

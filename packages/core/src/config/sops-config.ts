@@ -87,18 +87,39 @@ export class SopsConfig {
    *   `ERR_CONFLICTING_OPTIONS` when the rule sets more than one selection option
    */
   creationRuleFor(filePath: string, opts?: CreationRuleOptions): CreationRule | null {
+    const index = this.creationRuleIndex(filePath)
+    return index === null ? null : this.creationRuleAt(index, opts)
+  }
+
+  /**
+   * Which creation rule {@link creationRuleFor} would use for `filePath`, without building its
+   * keys: a caller handling many files (bulk re-keying) builds each rule once and reuses it.
+   * @returns the rule's index in `creation_rules`, or `null` when the config has none
+   * @throws SopsError as {@link creationRuleFor} does for matching
+   */
+  creationRuleIndex(filePath: string): number | null {
     const rules = this.data.creationRules
     if (rules === null) return null
     const prefix = this.configDir + sep
     const subject = filePath.startsWith(prefix) ? filePath.slice(prefix.length) : filePath
     for (const [i, rule] of rules.entries()) {
-      if (rule.pathRegex === "" || this.pathRegex(rule.pathRegex, i).test(subject)) {
-        return this.buildRule(rule, `creation_rules[${i}]`, opts)
-      }
+      if (rule.pathRegex === "" || this.pathRegex(rule.pathRegex, i).test(subject)) return i
     }
     throw new SopsError("ERR_CONFIG", "error loading config: no matching creation rules found", {
       details: { path: subject },
     })
+  }
+
+  /**
+   * The creation rule at `index` in `creation_rules`, with its keys built (each call builds
+   * them anew, with `opts`' clock for their creation dates).
+   * @throws SopsError `ERR_CONFIG` when there is no such rule or a key of the rule is
+   *   malformed; `ERR_CONFLICTING_OPTIONS` when the rule sets more than one selection option
+   */
+  creationRuleAt(index: number, opts?: CreationRuleOptions): CreationRule {
+    const rule = this.data.creationRules?.[index]
+    if (rule === undefined) throw new SopsError("ERR_CONFIG", `the config has no creation_rules[${index}]`)
+    return this.buildRule(rule, `creation_rules[${index}]`, opts)
   }
 
   /**
