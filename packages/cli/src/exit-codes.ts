@@ -105,18 +105,3 @@ export function exitCodeFor(err: unknown, overrides: ExitOverrides = {}): number
   if (err instanceof SopsError) return overrides[err.code] ?? DEFAULT_EXIT[err.code] ?? ExitCode.ErrorGeneric
   return ExitCode.ErrorGeneric
 }
-
-/**
- * Re-throws `err` with a different exit code when it is a {@link SopsError} of one of the
- * given codes; used where one command step gives a code another meaning.
- */
-export async function withExitCodes<T>(overrides: ExitOverrides, fn: () => Promise<T> | T): Promise<T> {
-  try {
-    return await fn()
-  } catch (err) {
-    if (err instanceof SopsError && overrides[err.code] !== undefined) {
-      throw new CliError(err.message, overrides[err.code]!, { cause: err })
-    }
-    throw err
-  }
-}
