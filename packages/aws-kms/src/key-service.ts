@@ -48,6 +48,15 @@ export interface AwsKmsKeyServiceOptions {
   readonly retryDelayMs?: number
   /** Host name for the STS session name `sops@<host>` (default: `os.hostname()`). */
   readonly hostname?: () => string
+  /**
+   * Decides, before any request is sent, whether a key may be used. A key's `role` and
+   * `aws_profile` come from the file being opened, so a file from an untrusted source can
+   * name any role for the caller's credentials to assume and any local profile; a service
+   * that opens such files can restrict both here (for example to roles of its own account).
+   * A refused key fails like an unusable one (`ERR_KEY_FAILED` / `ERR_KEY_WRAP` with
+   * `details.reason: "refused"`), so the file's other keys are still tried. Default: every key.
+   */
+  readonly allowKey?: (key: KmsMasterKey) => boolean
 }
 
 /** The AWS KMS key service, plus a way to release its HTTP connections. */
@@ -136,6 +145,11 @@ export function awsKmsKeyService(options: AwsKmsKeyServiceOptions = {}): AwsKmsK
   ): Promise<T> {
     const what = `${verb} the data key with ${describeKey(key)}`
     if (userSignal?.aborted) throw new SopsError("ERR_ABORTED", `aborted before trying to ${what}`, { cause: userSignal.reason })
+    if (options.allowKey !== undefined && !options.allowKey(key)) {
+      throw new SopsError(code, `cannot ${what}: the key is refused by this service's allowKey policy`, {
+        details: { key: keyId(key), reason: "refused" },
+      })
+    }
     const region = kmsArnRegion(key.arn)
     if (region === null) {
       throw new SopsError(code, `cannot ${what}: ${JSON.stringify(key.arn)} is not a KMS key or alias ARN`, {

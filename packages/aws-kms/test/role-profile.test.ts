@@ -156,3 +156,28 @@ describe("aws_profile", () => {
     expect(err.message).toContain(PROFILE_KEY)
   })
 })
+
+describe("allowKey: a policy for the role and profile a file names", () => {
+  const ownRoles = (k: { role: string; awsProfile: string }): boolean =>
+    (k.role === "" || k.role === ROLE) && (k.awsProfile === "" || k.awsProfile === "sops-test")
+
+  it("refuses a key whose role the policy does not allow, before any STS or KMS request", async () => {
+    const svc = service({ credentials: TEST_AWS_CREDENTIALS, allowKey: ownRoles })
+    const from = aws.calls.length
+    const key = kmsKey(ROLE_KEY, { role: UNTRUSTED_ROLE })
+    const err = await failure(svc.decrypt(withEnc(key, "AAAA")))
+    expect(err.code).toBe("ERR_KEY_FAILED")
+    expect(err.details).toMatchObject({ reason: "refused" })
+    expect(err.message).toContain("allowKey")
+    const wrap = await failure(svc.encrypt(kmsKey(PROFILE_KEY, { awsProfile: "admin" }), dataKey()))
+    expect(wrap.code).toBe("ERR_KEY_WRAP")
+    expect(wrap.details).toMatchObject({ reason: "refused" })
+    expect(aws.calls.length).toBe(from)
+  })
+
+  it("lets allowed keys through unchanged", async () => {
+    const svc = service({ credentials: TEST_AWS_CREDENTIALS, allowKey: ownRoles })
+    const key = kmsKey(ROLE_KEY, { role: ROLE })
+    expect(await svc.decrypt(withEnc(key, await svc.encrypt(key, dataKey(4))))).toEqual(dataKey(4))
+  })
+})
