@@ -4,7 +4,7 @@
  * @module
  */
 import { SopsError } from "@sops-ts/core"
-import { classify, type Classified } from "./classify.js"
+import { classify, safeCause, type Classified } from "./classify.js"
 
 /** The retry and timeout settings, resolved. */
 export interface CallPolicy {
@@ -89,7 +89,7 @@ export async function runWithPolicy<T>(fn: (timeoutMs: number) => Promise<T>, po
       failure = { status: "DEADLINE_EXCEEDED", retryable: false, reason: `timed out after ${policy.timeoutMs} ms` }
     } catch (err) {
       if (err instanceof SopsError) throw err
-      cause = err
+      cause = safeCause(err)
       failure = classify(err)
     }
     if (!failure.retryable || n >= policy.maxAttempts) throw new CallFailure(failure, n, { cause })

@@ -82,6 +82,25 @@ export function gcpKmsKeyService(options: GcpKmsKeyServiceOptions = {}): GcpKmsK
     return owned
   }
 
+  /**
+   * Awaits the client's service stub before a method is called on it. Every generated method
+   * first runs `initialize().catch((err) => { throw err })`, which leaves an unhandled
+   * rejection (a crash, in Node's default mode) whenever the stub failed: when the auth client
+   * cannot be made (malformed credentials, no application default credentials) on REST and on
+   * gRPC without `grpcRootCerts`. Awaiting it here turns that into an ordinary key failure.
+   * google-gax caches the failed stub, so such a client is never called again: an owned one
+   * is dropped, and the next attempt makes a new one.
+   */
+  async function initialize(c: KeyManagementServiceClient): Promise<void> {
+    try {
+      await c.initialize()
+    } catch (err) {
+      const current = owned
+      if (current !== undefined && (await current.catch(() => undefined)) === c) owned = undefined
+      throw err
+    }
+  }
+
   async function call<T>(op: Op, key: GcpKmsMasterKey, signal: AbortSignal | undefined, fn: (c: KeyManagementServiceClient, timeout: number) => Promise<T>): Promise<T> {
     if (!isGcpKmsResourceId(key.resourceId)) {
       throw failure(op, key, `no valid resource ID found in ${JSON.stringify(key.resourceId)} (expected projects/<project>/locations/<location>/keyRings/<ring>/cryptoKeys/<key>)`, { status: "INVALID_RESOURCE_ID" })
@@ -94,7 +113,17 @@ export function gcpKmsKeyService(options: GcpKmsKeyServiceOptions = {}): GcpKmsK
       throw failure(op, key, reason, { status: "CLIENT_SETUP" }, err)
     }
     try {
-      return await runWithPolicy((timeout) => fn(c, timeout), policy, signal)
+      let stubFailed = false
+      return await runWithPolicy(async (timeout) => {
+        if (stubFailed) c = await client() // the failed one was dropped (unless it is the caller's)
+        try {
+          await initialize(c)
+        } catch (err) {
+          stubFailed = true
+          throw err
+        }
+        return fn(c, timeout)
+      }, policy, signal)
     } catch (err) {
       if (!(err instanceof CallFailure)) throw err
       const { status, reason } = err.classified

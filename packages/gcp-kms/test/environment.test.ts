@@ -4,10 +4,11 @@
  */
 import { readdirSync, readFileSync } from "node:fs"
 import { join } from "node:path"
+import { inspect } from "node:util"
 import { describe, expect, it } from "vitest"
 import { isSopsError } from "@sops-ts/core"
 import { gcpKmsOptionsFromEnvironment, isGcpKmsResourceId, parseEndpoint, gcpKmsKeyService } from "../src/index.js"
-import { classify } from "../src/classify.js"
+import { classify, safeCause } from "../src/classify.js"
 import { decodeStdBase64 as fromBase64, encodeStdBase64 as toBase64 } from "@sops-ts/core"
 
 const files = (existing: Record<string, string>) => ({ readIfExists: (p: string) => existing[p] })
@@ -83,6 +84,30 @@ describe("classify", () => {
     expect(classify(grpcErr(16)).retryable).toBe(false)
     const refused = new TypeError("fetch failed", { cause: Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" }) })
     expect(classify(refused)).toMatchObject({ status: "UNAVAILABLE", retryable: true })
+  })
+
+  it("reads REST errors from google-auth-library's HTTP client (gaxios): the envelope's status, else the HTTP code", () => {
+    // What a REST call authenticated by credentials (not a bearer token) throws on a non-2xx answer.
+    const gaxios = (status: number, body: string) =>
+      Object.assign(new Error(body), { name: "GaxiosError", code: status, status, response: { status }, config: { body: '{"plaintext":"c2VjcmV0"}' } })
+    const denied = classify(gaxios(403, JSON.stringify({ error: { code: 403, message: "Permission 'cloudkms.cryptoKeyVersions.useToDecrypt' denied", status: "PERMISSION_DENIED" } })))
+    expect(denied).toEqual({ status: "PERMISSION_DENIED", retryable: false, reason: expect.stringContaining("(PERMISSION_DENIED: Permission 'cloudkms.cryptoKeyVersions.useToDecrypt' denied)") })
+    expect(classify(gaxios(400, JSON.stringify({ error: { code: 400, message: "disabled", status: "FAILED_PRECONDITION" } })))).toMatchObject({ status: "FAILED_PRECONDITION" })
+    expect(classify(gaxios(429, "Too Many Requests"))).toMatchObject({ status: "RESOURCE_EXHAUSTED", retryable: true })
+    expect(classify(gaxios(503, "<html>unavailable</html>"))).toMatchObject({ status: "UNAVAILABLE", retryable: true, reason: expect.stringContaining("HTTP 503") })
+    expect(classify(gaxios(401, ""))).toMatchObject({ status: "UNAUTHENTICATED", retryable: false })
+  })
+
+  it("keeps no request (an Encrypt body is the plaintext data key) in the cause it passes on", () => {
+    const socket = Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })
+    const err = Object.assign(new Error("request to http://kms failed"), { code: "ECONNREFUSED", config: { body: '{"plaintext":"c2VjcmV0"}' }, cause: socket })
+    const safe = safeCause(err) as Error & { code?: unknown }
+    expect(safe).not.toBe(err)
+    expect(safe).toMatchObject({ message: "request to http://kms failed", code: "ECONNREFUSED" })
+    expect(safe.cause).toBe(socket)
+    expect(inspect(safe, { depth: 10 })).not.toContain("c2VjcmV0")
+    const plain = new Error("14 UNAVAILABLE: no connection")
+    expect(safeCause(plain)).toBe(plain)
   })
 })
 

@@ -1,11 +1,13 @@
 /**
  * The REST front end of the GCP KMS emulator: `POST /v1/{name}:encrypt` and `:decrypt` with
- * proto3 JSON bodies and Google's JSON error envelope, over plain HTTP on loopback.
+ * proto3 JSON bodies and Google's JSON error envelope, over plain HTTP on loopback; and the
+ * OAuth 2.0 token endpoint, `POST /token` (see {@link GcpIdentity.token}).
  * @module
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import type { GcpKmsMethod, GcpKmsState, GcpKmsStatus } from "./gcp-kms-state.js"
+import type { GcpIdentity } from "./gcp-oauth.js"
 
 const HTTP_STATUS: Readonly<Record<GcpKmsStatus, number>> = {
   INVALID_ARGUMENT: 400,
@@ -19,6 +21,8 @@ const HTTP_STATUS: Readonly<Record<GcpKmsStatus, number>> = {
 }
 
 const ROUTE = /^\/v1\/(.+):(encrypt|decrypt)$/
+/** Path of the token endpoint on this server. */
+export const TOKEN_PATH = "/token"
 const MAX_BODY = 1024 * 1024
 
 /** A running REST front end. */
@@ -57,8 +61,18 @@ function decodeBase64Field(v: unknown): Uint8Array | null {
   return new Uint8Array(Buffer.from(v.replace(/-/g, "+").replace(/_/g, "/"), "base64"))
 }
 
+/** `POST /token`: the OAuth error body is JSON `{error, error_description}`, as Google's. */
+async function handleToken(identity: GcpIdentity, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  if (req.method !== "POST") return send(res, 405, { error: "invalid_request", error_description: `Method ${req.method ?? ""} not allowed.` })
+  const text = await readBody(req)
+  if (text === null) return send(res, 413, { error: "invalid_request", error_description: "Request too large." })
+  const out = identity.token(req.headers["content-type"], text)
+  send(res, out.status, out.body)
+}
+
 async function handle(state: GcpKmsState, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost")
+  if (url.pathname === TOKEN_PATH) return handleToken(state.identity, req, res)
   const route = ROUTE.exec(url.pathname)
   if (route === null) return sendError(res, "NOT_FOUND_ROUTE", `The requested URL ${url.pathname} was not found on this server.`)
   if (req.method !== "POST") return sendError(res, "METHOD", `Method ${req.method ?? ""} not allowed.`)

@@ -5,7 +5,7 @@
  * @module
  */
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto"
-import { sameText } from "./same-text.js"
+import type { GcpAuthKind, GcpIdentity } from "./gcp-oauth.js"
 
 /** The gRPC status names the emulator answers with. */
 export type GcpKmsStatus =
@@ -28,6 +28,12 @@ export interface GcpKmsCall {
   readonly name: string
   /** Whether an `authorization` header or metadata entry was present. */
   readonly hadAuthorization: boolean
+  /** How the request authenticated; absent when it did not. */
+  readonly authKind?: GcpAuthKind
+  /** The service account behind an issued token or a self-signed JWT. */
+  readonly principal?: string
+  /** A short hash of the bearer credential, to count distinct tokens. */
+  readonly tokenFingerprint?: string
   /** The answer: "OK" or a status name. */
   readonly status: "OK" | GcpKmsStatus
 }
@@ -78,7 +84,13 @@ export class GcpKmsState {
   private readonly faults: Fault[] = []
   private delay = 0
 
-  constructor(readonly token: string) {}
+  /** @param identity - who may call: the static token, issued tokens, service-account JWTs */
+  constructor(readonly identity: GcpIdentity) {}
+
+  /** The static bearer token accepted. */
+  get token(): string {
+    return this.identity.staticToken
+  }
 
   /** Creates a crypto key (idempotent). */
   addKey(name: string): void {
@@ -113,26 +125,22 @@ export class GcpKmsState {
   /** Checks and answers one request. */
   async handle(req: GcpKmsRequest): Promise<GcpKmsOutcome> {
     if (this.delay > 0) await new Promise((r) => setTimeout(r, this.delay))
-    const out = this.decide(req)
+    const auth = this.identity.authenticate(req.authorization)
+    const out = auth.ok ? this.decide(req) : fail(auth.status, auth.message)
     this.calls.push({
       transport: req.transport,
       method: req.method,
       name: req.name,
       hadAuthorization: req.authorization !== undefined,
       status: out.ok ? "OK" : out.status,
+      ...(auth.ok ? { authKind: auth.kind, tokenFingerprint: auth.fingerprint } : {}),
+      ...(auth.ok && auth.principal !== undefined ? { principal: auth.principal } : {}),
     })
     return out
   }
 
+  /** Answers an authenticated request. */
   private decide(req: GcpKmsRequest): GcpKmsOutcome {
-    const auth = req.authorization ?? ""
-    const m = /^Bearer (.+)$/i.exec(auth)
-    if (m === null) {
-      return fail("UNAUTHENTICATED", "Request is missing required authentication credential. Expected OAuth 2 access token.")
-    }
-    if (!sameText(m[1]!, this.token)) {
-      return fail("UNAUTHENTICATED", "Request had invalid authentication credentials. Expected OAuth 2 access token.")
-    }
     const fault = this.faults.find((f) => f.remaining > 0 && (f.method === undefined || f.method === req.method))
     if (fault) {
       fault.remaining--

@@ -5,10 +5,16 @@
  * the resource name's shape and existence, the caller's permission, and that a ciphertext
  * belongs to the key it is sent to.
  *
+ * Besides its static token it knows service accounts ({@link GcpKmsEmulator.createServiceAccount}):
+ * it verifies the self-signed JWTs the client library sends for a service-account key, and
+ * serves an OAuth token endpoint (`token_uri`) whose access tokens it then accepts (see
+ * `gcp-oauth.ts`).
+ *
  * @example
  * ```ts
  * const kms = await startGcpKmsEmulator({ keys: [KEY] })
  * const svc = gcpKmsKeyService({ accessToken: kms.token, apiEndpoint: kms.grpcEndpoint, grpcRootCerts: kms.caCert })
+ * const sa = gcpKmsKeyService({ credentials: kms.createServiceAccount(), apiEndpoint: kms.restUrl, transport: "rest" })
  * kms.failNext("RESOURCE_EXHAUSTED", 2)
  * await kms.stop()
  * ```
@@ -19,8 +25,12 @@ import { startGcpKmsGrpc } from "./gcp-kms-grpc.js"
 import { startGcpKmsRest } from "./gcp-kms-rest.js"
 import { createSelfSignedCert } from "./gcp-self-signed-cert.js"
 import { GcpKmsState, type GcpKmsCall, type GcpKmsMethod, type GcpKmsStatus } from "./gcp-kms-state.js"
+import { GcpIdentity, type GcpTokenRequest } from "./gcp-oauth.js"
+import { TOKEN_PATH } from "./gcp-kms-rest.js"
+import { generateGcpServiceAccount, type GcpServiceAccountCredentials, type GcpServiceAccountOptions } from "./gcp-service-account.js"
 
 export type { GcpKmsCall, GcpKmsMethod, GcpKmsStatus } from "./gcp-kms-state.js"
+export type { GcpAuthKind, GcpTokenRequest } from "./gcp-oauth.js"
 
 /** Options of {@link startGcpKmsEmulator}. */
 export interface GcpKmsEmulatorOptions {
@@ -28,6 +38,8 @@ export interface GcpKmsEmulatorOptions {
   readonly token?: string
   /** Crypto keys that exist from the start (`projects/…/cryptoKeys/…`). */
   readonly keys?: readonly string[]
+  /** The universe whose KMS audience (`https://cloudkms.<universe>/`) self-signed JWTs may name (default `googleapis.com`). */
+  readonly universeDomain?: string
 }
 
 /** A running emulator. Both front ends share keys, faults and the call log. */
@@ -38,10 +50,23 @@ export interface GcpKmsEmulator {
   readonly restUrl: string
   /** PEM certificate of the gRPC endpoint, to trust as its root. */
   readonly caCert: string
-  /** The accepted bearer token. */
+  /** The accepted static bearer token. */
   readonly token: string
+  /** `<restUrl>/token`: the OAuth token endpoint, the `token_uri` of the accounts it creates. */
+  readonly tokenUrl: string
   /** Every request received, in order. */
   readonly calls: readonly GcpKmsCall[]
+  /** Every token-endpoint request, in order. */
+  readonly tokenRequests: readonly GcpTokenRequest[]
+  /**
+   * Generates a service-account key that the emulator trusts and returns its JSON key file,
+   * with `token_uri` = {@link GcpKmsEmulator.tokenUrl}. The emulator keeps only the public key.
+   */
+  createServiceAccount(options?: Omit<GcpServiceAccountOptions, "tokenUri">): GcpServiceAccountCredentials
+  /** Trusts the public half of an existing key (e.g. one made with `generateGcpServiceAccount`). */
+  registerServiceAccount(account: Pick<GcpServiceAccountCredentials, "client_email" | "private_key_id" | "private_key">): void
+  /** Deletes one key of an account, or the whole account: what they sign is refused from now on. */
+  removeServiceAccount(email: string, keyId?: string): void
   /** Creates a crypto key. */
   addKey(name: string): void
   /** Adds a primary version to a key; older ciphertexts still decrypt. */
@@ -58,7 +83,8 @@ export interface GcpKmsEmulator {
 
 /** Starts the emulator on 127.0.0.1 with ephemeral ports. */
 export async function startGcpKmsEmulator(options: GcpKmsEmulatorOptions = {}): Promise<GcpKmsEmulator> {
-  const state = new GcpKmsState(options.token ?? `ya29.emulator-${randomBytes(12).toString("hex")}`)
+  const identity = new GcpIdentity(options.token ?? `ya29.emulator-${randomBytes(12).toString("hex")}`, options.universeDomain)
+  const state = new GcpKmsState(identity)
   for (const k of options.keys ?? []) state.addKey(k)
   const cert = createSelfSignedCert("gcp-kms emulator")
   const grpcServer = await startGcpKmsGrpc(state, cert)
@@ -66,12 +92,23 @@ export async function startGcpKmsEmulator(options: GcpKmsEmulatorOptions = {}): 
     await grpcServer.stop()
     throw err
   })
+  const restUrl = `http://127.0.0.1:${restServer.port}`
+  identity.setTokenUrl(`${restUrl}${TOKEN_PATH}`)
   return {
     grpcEndpoint: `localhost:${grpcServer.port}`,
-    restUrl: `http://127.0.0.1:${restServer.port}`,
+    restUrl,
     caCert: cert.certPem,
     token: state.token,
+    tokenUrl: identity.tokenUrl,
     calls: state.calls,
+    tokenRequests: identity.tokenRequests,
+    createServiceAccount: (o = {}) => {
+      const account = generateGcpServiceAccount({ ...o, tokenUri: identity.tokenUrl })
+      identity.registerServiceAccount(account)
+      return account
+    },
+    registerServiceAccount: (a) => identity.registerServiceAccount(a),
+    removeServiceAccount: (email, keyId) => identity.removeServiceAccount(email, keyId),
     addKey: (n) => state.addKey(n),
     rotateKey: (n) => state.rotateKey(n),
     forbid: (n, f) => state.forbid(n, f),
