@@ -15,7 +15,7 @@ import { SopsError } from "@sops-ts/core"
 import {
   decryptIdentityFile,
   isEncryptedIdentityFile,
-  parseAgeIdentitiesDetailed,
+  parseAgeIdentities,
   type AgeIdentity,
 } from "./identities.js"
 import { homeOf, userConfigDir, type DiscoveryContext } from "./discovery-context.js"
@@ -35,7 +35,7 @@ export interface DiscoveryResult {
   readonly errors: SourceError[]
   /** Locations that were looked at but held no identity (for "not found" messages). */
   readonly unused: string[]
-  /** Non-fatal notes (skipped plugin identities). */
+  /** Non-fatal notes, added to "no identity matched" messages. */
   readonly notes: string[]
 }
 
@@ -137,12 +137,10 @@ async function parseSource(
       }
       body = await decryptIdentityFile(text, source, await ctx.passphrase(source))
     }
-    const parsed = parseAgeIdentitiesDetailed(body, source, { multiplePerLine })
-    result.identities.push(...parsed.identities)
-    if (parsed.skippedPlugins > 0) {
-      result.notes.push(`${source}: skipped ${parsed.skippedPlugins} age plugin identit${parsed.skippedPlugins === 1 ? "y" : "ies"} (plugins are not supported yet)`)
-    }
-    if (parsed.identities.length === 0) result.unused.push(source)
+    // Plugin identities are kept; their plugin runs only when a file has stanzas for it.
+    const parsed = parseAgeIdentities(body, source, { multiplePerLine })
+    result.identities.push(...parsed)
+    if (parsed.length === 0) result.unused.push(source)
   } catch (err) {
     if (!(err instanceof SopsError)) throw err
     result.errors.push({ source, error: new SopsError("ERR_KEY_FAILED", err.message, { cause: err }) })
@@ -157,7 +155,7 @@ async function parseSshSource(text: string, source: string): Promise<DiscoveryRe
     return result
   }
   try {
-    result.identities.push(...parseAgeIdentitiesDetailed(text, source).identities)
+    result.identities.push(...parseAgeIdentities(text, source))
   } catch (err) {
     if (!(err instanceof SopsError)) throw err
     result.errors.push({ source, error: new SopsError("ERR_KEY_FAILED", err.message, { cause: err }) })

@@ -10,22 +10,27 @@ import { encodeStdBase64 } from "./internal/base64.js"
 import { Bech32Error, bech32Decode, bech32Encode } from "./internal/bech32.js"
 import { decodeArmor } from "./internal/format.js"
 import { lazySshIdentity } from "./internal/lazy-ssh.js"
+import { PluginNameError, pluginNameOfIdentity } from "./internal/plugin-names.js"
 import { parseSshPrivateKey } from "./internal/ssh-keys.js"
 import { loadTypage } from "./internal/typage.js"
 import { x25519IdentityScalar, x25519PrivateKey, x25519PublicBytes } from "./internal/x25519-identity.js"
 
 /** The kinds of identity this package can use. */
-export type AgeIdentityKind = "X25519" | "mlkem768x25519" | "ssh-ed25519" | "ssh-rsa" | "custom"
+export type AgeIdentityKind = "X25519" | "mlkem768x25519" | "plugin" | "ssh-ed25519" | "ssh-rsa" | "custom"
 
 /**
  * A parsed identity and where it came from. `identity` is what typage's
- * `Decrypter.addIdentity` accepts. Treat the object as secret.
+ * `Decrypter.addIdentity` accepts, except for `plugin` identities: their text
+ * (`AGE-PLUGIN-<NAME>-1…`) is used by {@link ageKeyService}, which runs the plugin. Treat the
+ * object as secret.
  */
 export interface AgeIdentity {
   readonly kind: AgeIdentityKind
   /** Where the identity was read from, for messages (an env var name or a path). */
   readonly source: string
   readonly identity: string | Identity
+  /** For a `plugin` identity, the plugin's name (`yubikey` for `AGE-PLUGIN-YUBIKEY-1…`). */
+  readonly plugin?: string
 }
 
 /** Options of {@link parseAgeIdentities}. */
@@ -56,6 +61,19 @@ function checkNativeIdentity(s: string, kind: "X25519" | "mlkem768x25519"): void
 }
 
 /**
+ * The plugin name of an `AGE-PLUGIN-…` identity.
+ * @throws SopsError `ERR_INVALID_ARGUMENT` naming `where`, never the identity
+ */
+function pluginIdentityName(s: string, where: string): string {
+  try {
+    return pluginNameOfIdentity(s)
+  } catch (err) {
+    const reason = err instanceof PluginNameError ? "invalid plugin name or prefix" : bech32Reason(err)
+    throw new SopsError("ERR_INVALID_ARGUMENT", `${where}: malformed age plugin identity (${reason})`)
+  }
+}
+
+/**
  * A secret-free reason for a Bech32 decoding failure. Identity text is a private key (with a
  * typo), so neither a decoder's message nor the error itself travels on as a `cause`.
  */
@@ -71,12 +89,11 @@ function bech32Reason(err: unknown): string {
 }
 
 /**
- * Parses identity text: one `AGE-SECRET-KEY-1…` (X25519) or `AGE-SECRET-KEY-PQ-1…`
- * (post-quantum hybrid) identity per line, with empty lines and `#` comments skipped; or a
- * single unencrypted SSH private key (OpenSSH or PEM, Ed25519 or RSA).
- *
- * `AGE-PLUGIN-…` identities are skipped (age plugins are not supported yet); their count is
- * returned in `skippedPlugins`.
+ * Parses identity text: one `AGE-SECRET-KEY-1…` (X25519), `AGE-SECRET-KEY-PQ-1…`
+ * (post-quantum hybrid) or `AGE-PLUGIN-<NAME>-1…` (plugin) identity per line, with empty
+ * lines and `#` comments skipped; or a single unencrypted SSH private key (OpenSSH or PEM,
+ * Ed25519 or RSA). Plugin identities are checked (Bech32, plugin name) but their plugin is
+ * not run here.
  *
  * @param text - the identity text
  * @param source - where it came from (named in error messages; the content never is)
@@ -85,15 +102,6 @@ function bech32Reason(err: unknown): string {
  *   `passphrase` option)
  */
 export function parseAgeIdentities(text: string, source: string, options?: ParseAgeIdentitiesOptions): AgeIdentity[] {
-  return parseAgeIdentitiesDetailed(text, source, options).identities
-}
-
-/** {@link parseAgeIdentities} plus the number of skipped plugin identities. @internal */
-export function parseAgeIdentitiesDetailed(
-  text: string,
-  source: string,
-  options?: ParseAgeIdentitiesOptions,
-): { identities: AgeIdentity[]; skippedPlugins: number } {
   if (isEncryptedIdentityFile(text)) {
     throw new SopsError(
       "ERR_INVALID_ARGUMENT",
@@ -108,11 +116,10 @@ export function parseAgeIdentitiesDetailed(
       const reason = err instanceof SopsError ? err.message : "malformed key"
       throw new SopsError("ERR_INVALID_ARGUMENT", `${source}: invalid SSH identity: ${reason}`, { cause: err })
     }
-    return { identities: [{ kind: parsed.type, source, identity: lazySshIdentity(parsed) }], skippedPlugins: 0 }
+    return [{ kind: parsed.type, source, identity: lazySshIdentity(parsed) }]
   }
   const multiple = options?.multiplePerLine ?? true
   const identities: AgeIdentity[] = []
-  let skippedPlugins = 0
   const lines = text.split("\n")
   for (let n = 0; n < lines.length; n++) {
     const line = lines[n]!.trim()
@@ -120,7 +127,7 @@ export function parseAgeIdentitiesDetailed(
     for (const word of multiple ? line.split(/\s+/) : [line]) {
       const where = `${source}, line ${n + 1}`
       if (word.startsWith("AGE-PLUGIN-")) {
-        skippedPlugins++
+        identities.push({ kind: "plugin", source, identity: word, plugin: pluginIdentityName(word, where) })
         continue
       }
       const kind: AgeIdentityKind | null = word.startsWith("AGE-SECRET-KEY-PQ-1")
@@ -139,7 +146,7 @@ export function parseAgeIdentitiesDetailed(
       identities.push({ kind, source, identity: word })
     }
   }
-  return { identities, skippedPlugins }
+  return identities
 }
 
 /**
@@ -183,7 +190,8 @@ export async function generateAgeIdentity(): Promise<{ identity: string; recipie
  * The recipient of an identity: `age1…` for `AGE-SECRET-KEY-1…`, `age1pq1…` for
  * `AGE-SECRET-KEY-PQ-1…`, or the `ssh-ed25519 AAAA…` / `ssh-rsa AAAA…` public key of an
  * unencrypted SSH private key.
- * @throws SopsError `ERR_INVALID_ARGUMENT` when `identity` is not a valid identity
+ * @throws SopsError `ERR_INVALID_ARGUMENT` when `identity` is not a valid identity, or is a
+ *   plugin identity (`AGE-PLUGIN-…`), whose recipient only its plugin knows
  */
 export async function ageRecipientOf(identity: string): Promise<string> {
   const s = identity.trim()
@@ -195,6 +203,10 @@ export async function ageRecipientOf(identity: string): Promise<string> {
       const reason = err instanceof SopsError ? err.message : "malformed key"
       throw new SopsError("ERR_INVALID_ARGUMENT", `invalid SSH identity: ${reason}`, { cause: err })
     }
+  }
+  if (s.startsWith("AGE-PLUGIN-")) {
+    // There is no protocol command for it; plugins print the recipient when they make a key.
+    throw new SopsError("ERR_INVALID_ARGUMENT", "the recipient of an age plugin identity is known only to its plugin")
   }
   if (!s.startsWith("AGE-SECRET-KEY-")) {
     throw new SopsError("ERR_INVALID_ARGUMENT", "not an age identity (expected AGE-SECRET-KEY-1… or an SSH private key)")

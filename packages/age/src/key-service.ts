@@ -13,9 +13,11 @@ import {
 } from "@sops-ts/core"
 import type { DiscoveryContext } from "./discovery-context.js"
 import type { DiscoveryResult } from "./discovery.js"
-import { parseAgeIdentitiesDetailed, type AgeIdentity } from "./identities.js"
+import { parseAgeIdentities, type AgeIdentity } from "./identities.js"
 import { decryptWithHeader } from "./internal/decrypt-file.js"
 import { decodeArmor, encodeArmor, parseHeader } from "./internal/format.js"
+import { AgePluginFailure, PluginIdentities, PluginRecipient, type PluginIdentityEntry } from "./internal/plugin-lazy.js"
+import { DEFAULT_PLUGIN_TIMEOUT_MS, type AgePluginPromptHandler, type PluginRunOptions } from "./internal/plugin-types.js"
 import { MAX_SMALL_FILE, encryptSmallFile } from "./internal/small-file.js"
 import { loadTypage } from "./internal/typage.js"
 import { NodeX25519Identity, x25519IdentityScalar } from "./internal/x25519-identity.js"
@@ -24,9 +26,10 @@ import { parseAgeRecipient, type ParsedAgeRecipient } from "./recipients.js"
 /** Options of {@link ageKeyService}. */
 export interface AgeKeyServiceOptions {
   /**
-   * Identities to decrypt with: identity text (`AGE-SECRET-KEY-…` lines, several per string
-   * allowed, or an unencrypted SSH private key) or typage {@link Identity} objects. When
-   * given (and `discover` is not set), only these are used and the environment is not read.
+   * Identities to decrypt with: identity text (`AGE-SECRET-KEY-…` or `AGE-PLUGIN-…` lines,
+   * several per string allowed, or an unencrypted SSH private key) or typage {@link Identity}
+   * objects. When given (and `discover` is not set), only these are used and the environment
+   * is not read.
    */
   readonly identities?: readonly (string | Identity)[]
   /**
@@ -47,6 +50,24 @@ export interface AgeKeyServiceOptions {
    * @param source - the variable or path the file came from
    */
   readonly passphrase?: (source: string) => string | Promise<string>
+  /**
+   * Answers age plugins that ask the user something (a PIN, a confirmation, a message to
+   * show). Without it those requests fail and the plugin decides whether it can go on.
+   */
+  readonly onPluginPrompt?: AgePluginPromptHandler
+  /** Receives each line an age plugin writes to stderr (diagnostics; never key material of ours). */
+  readonly pluginLog?: (plugin: string, line: string) => void
+  /**
+   * How long one plugin run may take, not counting time spent in `onPluginPrompt`; then it
+   * is terminated. Default: 60 000 ms.
+   */
+  readonly pluginTimeoutMs?: number
+  /**
+   * Where to look for `age-plugin-<name>` binaries, a `PATH`-style list (relative entries are
+   * ignored). Default: the `PATH` of the environment (the `discover.env` when given, else
+   * `process.env`), which is also the plugin's environment.
+   */
+  readonly pluginPath?: string
 }
 
 interface Loaded {
@@ -57,6 +78,14 @@ interface Loaded {
 }
 
 const PQ_STANZA = "mlkem768x25519"
+
+/** The stanza types native identities of each kind open (to skip plugins for them). */
+const STANZA_OF_KIND: Partial<Record<AgeIdentity["kind"], string>> = {
+  X25519: "X25519",
+  mlkem768x25519: "mlkem768x25519",
+  "ssh-ed25519": "ssh-ed25519",
+  "ssh-rsa": "ssh-rsa",
+}
 
 function abbreviate(s: string): string {
   return s.length > 80 ? `${s.slice(0, 40)}…` : s
@@ -83,7 +112,7 @@ function configuredIdentities(list: readonly (string | Identity)[]): AgeIdentity
   const out: AgeIdentity[] = []
   list.forEach((item, i) => {
     const source = `identities[${i}]`
-    if (typeof item === "string") out.push(...parseAgeIdentitiesDetailed(item, source).identities)
+    if (typeof item === "string") out.push(...parseAgeIdentities(item, source))
     else if (item !== null && typeof item === "object" && typeof item.unwrapFileKey === "function") {
       out.push({ kind: "custom", source, identity: item })
     } else {
@@ -108,10 +137,17 @@ function requireAgeKey(key: MasterKey): string {
  * Creates the age key service.
  *
  * - `encrypt` wraps the data key for the key's recipient (`age1…`, `age1pq1…`,
- *   `ssh-ed25519 …`, `ssh-rsa …`) and returns the armored age file that sops stores in `enc`.
+ *   `ssh-ed25519 …`, `ssh-rsa …`, or a plugin recipient `age1<name>1…`, wrapped by running
+ *   `age-plugin-<name>`) and returns the armored age file that sops stores in `enc`.
  * - `decrypt` tries every identity; it throws {@link KeyUnavailableError} when none of them
  *   is addressed by the file ("not my key"), and a `SopsError` with `ERR_KEY_FAILED` when the
  *   `enc` is corrupt, a matching stanza does not open, or identity sources failed to load.
+ *
+ * Plugin identities (`AGE-PLUGIN-<NAME>-1…`) are tried after every native identity, by
+ * running `age-plugin-<name>` from `PATH` with all the stanzas of the file, and only when the
+ * file has a stanza no configured native identity handles. A missing plugin binary counts as
+ * "not my key"; a plugin that fails or reports an error makes the key fail (`ERR_KEY_FAILED`)
+ * unless another identity opens it.
  *
  * Identities are loaded on the first `decrypt` and cached; the output of
  * `SOPS_AGE_KEY_CMD`/`SOPS_AGE_SSH_PRIVATE_KEY_CMD` is cached per recipient because sops runs
@@ -122,7 +158,8 @@ function requireAgeKey(key: MasterKey): string {
  * const age = ageKeyService({ discover: true })
  * const dataKey = await age.decrypt({ type: "age", recipient: "age1…", enc })
  * ```
- * @throws SopsError `ERR_INVALID_ARGUMENT` when a configured identity is malformed
+ * @throws SopsError `ERR_INVALID_ARGUMENT` when a configured identity is malformed or
+ *   `pluginTimeoutMs` is not positive
  */
 export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
   const configured = configuredIdentities(options.identities ?? [])
@@ -138,6 +175,37 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
             platform: discover.platform,
             passphrase: options.passphrase,
           }
+
+  const pluginTimeoutMs = options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS
+  if (!(pluginTimeoutMs > 0)) throw new SopsError("ERR_INVALID_ARGUMENT", "pluginTimeoutMs must be a positive number of milliseconds")
+  // Plugins run in the environment identities are discovered from (injected or the process's).
+  const pluginEnv = typeof discover === "object" && discover.env !== undefined ? discover.env : process.env
+
+  /** How plugin processes run for one operation. */
+  function pluginRun(signal: AbortSignal | undefined): PluginRunOptions {
+    return {
+      env: pluginEnv,
+      searchPath: options.pluginPath,
+      timeoutMs: pluginTimeoutMs,
+      onPrompt: options.onPluginPrompt,
+      log: options.pluginLog,
+      signal,
+    }
+  }
+
+  /** The plugin identities as one identity asked after the native ones, or null if none. */
+  function pluginIdentities(identities: readonly AgeIdentity[], signal: AbortSignal | undefined): PluginIdentities | null {
+    const entries: PluginIdentityEntry[] = []
+    const nativeTypes = new Set<string>()
+    for (const id of identities) {
+      const type = STANZA_OF_KIND[id.kind]
+      if (type !== undefined) nativeTypes.add(type)
+      if (id.kind === "plugin" && typeof id.identity === "string" && id.plugin !== undefined) {
+        entries.push({ plugin: id.plugin, identity: id.identity, source: id.source })
+      }
+    }
+    return entries.length === 0 ? null : new PluginIdentities(entries, nativeTypes, pluginRun(signal))
+  }
 
   let staticPart: Promise<{ ssh: DiscoveryResult; age: DiscoveryResult }> | null = null
   const perRecipient = new Map<string, Promise<Loaded>>()
@@ -208,18 +276,24 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
     async encrypt(key: MasterKey, dataKey: Uint8Array, op?: KeyOperationOptions): Promise<string> {
       checkAborted(op?.signal)
       const parsed = recipientOf(requireAgeKey(key))
+      // A plugin recipient runs its plugin with this service's options and the caller's signal.
+      const recipient = parsed.plugin === undefined ? parsed.recipient : new PluginRecipient(parsed.plugin, parsed.text, pluginRun(op?.signal))
       try {
-        // Recipient objects (X25519, SSH) take the stream-free path; post-quantum ones stay
-        // with typage, which owns their implementation.
-        if (typeof parsed.recipient !== "string" && dataKey.length <= MAX_SMALL_FILE) {
-          return encodeArmor(await encryptSmallFile([parsed.recipient], dataKey))
+        // Recipient objects (X25519, SSH, plugins) take the stream-free path; post-quantum ones
+        // stay with typage, which owns their implementation. A plugin's stanzas go into an
+        // ordinary age header, under the same MAC and payload code.
+        if (typeof recipient !== "string" && dataKey.length <= MAX_SMALL_FILE) {
+          return encodeArmor(await encryptSmallFile([recipient], dataKey))
         }
         const { Encrypter } = await loadTypage()
         const e = new Encrypter()
-        e.addRecipient(parsed.recipient)
+        e.addRecipient(recipient)
         return encodeArmor(await e.encrypt(dataKey))
       } catch (err) {
-        throw new SopsError("ERR_KEY_WRAP", `could not wrap the data key for age recipient ${abbreviate(parsed.text)}`, {
+        if (err instanceof SopsError && err.code === "ERR_ABORTED") throw err
+        // A plugin's failure says what went wrong (missing binary, its own error message).
+        const reason = parsed.plugin !== undefined && err instanceof SopsError ? `: ${err.message}` : ""
+        throw new SopsError("ERR_KEY_WRAP", `could not wrap the data key for age recipient ${abbreviate(parsed.text)}${reason}`, {
           cause: err,
         })
       }
@@ -261,6 +335,8 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
       }
 
       const sentinel = new Sentinel()
+      // Plugin identities come after every native one: a plugin is a process to start.
+      const plugins = pluginIdentities(identities, op?.signal)
       try {
         const header = parseHeader(file)
         const pqFile = header.stanzas.some((s) => s.args[0] === PQ_STANZA)
@@ -268,7 +344,8 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
           // Post-quantum stanzas and identities: typage decrypts the whole file.
           const { Decrypter } = await loadTypage()
           const d = new Decrypter()
-          for (const id of identities) d.addIdentity(nativeIdentity(id) ?? id.identity)
+          for (const id of identities) if (id.kind !== "plugin") d.addIdentity(nativeIdentity(id) ?? id.identity)
+          if (plugins !== null) d.addIdentity(plugins)
           d.addIdentity(sentinel)
           return await d.decrypt(file)
         }
@@ -280,10 +357,15 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
           if (native !== null) list.push(native)
           else if (typeof id.identity !== "string") list.push(id.identity)
         }
+        if (plugins !== null) list.push(plugins)
         list.push(sentinel)
         return await decryptWithHeader(file, header, list)
       } catch (err) {
         if (!sentinel.reached) {
+          if (err instanceof SopsError && err.code === "ERR_ABORTED") throw err
+          if (err instanceof AgePluginFailure) {
+            throw new SopsError("ERR_KEY_FAILED", `could not unwrap the data key of age key ${shown}: ${err.message}`, { cause: err, details })
+          }
           throw new SopsError("ERR_KEY_FAILED", `could not unwrap the data key of age key ${shown}: the age file is corrupt or a matching identity failed`, {
             cause: err,
             details,
@@ -297,8 +379,12 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
             { cause: err, details },
           )
         }
-        const extra = notes.length > 0 ? `; ${notes.join("; ")}` : ""
-        throw new KeyUnavailableError(`no age identity matches recipient ${shown} (${loadedFrom})${extra}`, { cause: err, details })
+        const allNotes = [...notes, ...(plugins?.notes ?? [])]
+        const extra = allNotes.length > 0 ? `; ${allNotes.join("; ")}` : ""
+        throw new KeyUnavailableError(`no age identity matches recipient ${shown} (${loadedFrom})${extra}`, {
+          cause: err,
+          details: { ...details, notes: allNotes },
+        })
       }
     },
   }

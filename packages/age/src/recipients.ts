@@ -6,6 +6,8 @@ import type { Recipient } from "age-encryption"
 import { SopsError } from "@sops-ts/core"
 import { bech32Decode } from "./internal/bech32.js"
 import { lazySshRecipient } from "./internal/lazy-ssh.js"
+import { PluginRecipient, defaultPluginRunOptions } from "./internal/plugin-lazy.js"
+import { PluginNameError, pluginNameOfRecipient } from "./internal/plugin-names.js"
 import { parseAuthorizedKey } from "./internal/ssh-keys.js"
 import { NodeX25519Recipient } from "./internal/x25519-recipient.js"
 
@@ -19,6 +21,11 @@ export interface ParsedAgeRecipient {
   readonly text: string
   /** What typage's `Encrypter.addRecipient` accepts (post-quantum recipients stay text). */
   readonly recipient: string | Recipient
+  /**
+   * For a plugin recipient, the plugin's name: wrapping runs `age-plugin-<plugin>` found on
+   * `PATH` (with the process environment, no prompts, when used through `recipient`).
+   */
+  readonly plugin?: string
 }
 
 function abbreviate(s: string): string {
@@ -47,8 +54,11 @@ function decodeNative(s: string, kind: string, prefix: string, size: number): Ui
  * more than one `1` (plugin), `age1…` (X25519), `ssh-…` (authorized_keys syntax: `ssh-ed25519`
  * or `ssh-rsa`, comment allowed). Surrounding whitespace is trimmed.
  *
- * @throws SopsError `ERR_INVALID_ARGUMENT` for an invalid recipient, or for a plugin recipient
- *   (age plugins are not supported yet)
+ * A plugin recipient is checked here (Bech32, and a plugin name of letters, digits and
+ * `-_.+`, which becomes the binary name `age-plugin-<name>`); its plugin runs only when a data
+ * key is wrapped.
+ *
+ * @throws SopsError `ERR_INVALID_ARGUMENT` for an invalid recipient
  */
 export function parseAgeRecipient(recipient: string): ParsedAgeRecipient {
   const text = recipient.trim()
@@ -58,10 +68,15 @@ export function parseAgeRecipient(recipient: string): ParsedAgeRecipient {
     return { kind: "mlkem768x25519", text, recipient: text }
   }
   if (text.startsWith("age1") && text.split("1").length > 2) {
-    throw new SopsError(
-      "ERR_INVALID_ARGUMENT",
-      `age plugins are not supported yet (plugin recipient "${abbreviate(text)}")`,
-    )
+    let plugin: string
+    try {
+      plugin = pluginNameOfRecipient(text)
+    } catch (err) {
+      const reason = err instanceof PluginNameError ? err.message : "not valid Bech32"
+      throw new SopsError("ERR_INVALID_ARGUMENT", `invalid age plugin recipient "${abbreviate(text)}": ${reason}`, { cause: err })
+    }
+    // The plugin runs only when a data key is wrapped (see ageKeyService's plugin options).
+    return { kind: "plugin", text, recipient: new PluginRecipient(plugin, text, defaultPluginRunOptions()), plugin }
   }
   if (text.startsWith("age1")) {
     const key = decodeNative(text, "X25519", "age", 32)

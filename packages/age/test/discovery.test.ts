@@ -7,6 +7,7 @@ import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { KeyUnavailableError } from "@sops-ts/core"
 import { ageKeyService, generateAgeIdentity, userConfigDir } from "@sops-ts/age"
+import { encodePluginIdentity } from "@sops-ts/testkit"
 import { WireWriter } from "../src/internal/ssh-wire.js"
 import { ageKey, tempDir, text } from "./helpers.js"
 import {
@@ -252,11 +253,20 @@ describe("broken sources", () => {
     expect((err as Error).message).toContain("passphrase-protected SSH private keys are not supported")
   })
 
-  it("plugin identities are skipped with a note", async () => {
-    const svc = ageKeyService({ discover: { env: { SOPS_AGE_KEY: "AGE-PLUGIN-YUBIKEY-1QQQQQQ" }, homeDir: home() } })
+  it("plugin identities are kept; without their plugin on PATH the key is unavailable, with a note", async () => {
+    const identity = encodePluginIdentity("yubikey", new Uint8Array(33).fill(1))
+    const svc = ageKeyService({ discover: { env: { SOPS_AGE_KEY: identity, PATH: "/nonexistent" }, homeDir: home() } })
     const err = await svc.decrypt(ageKey(mockRecipient, mockEncryptedKey)).catch((e: unknown) => e)
     expect(err).toBeInstanceOf(KeyUnavailableError)
-    expect((err as Error).message).toContain("plugins are not supported yet")
+    expect((err as Error).message).toContain("1 identity loaded from SOPS_AGE_KEY")
+    expect((err as Error).message).toContain("age-plugin-yubikey was not found on PATH (needed by the plugin identity from SOPS_AGE_KEY)")
+  })
+
+  it("a malformed plugin identity is a load error", async () => {
+    const svc = ageKeyService({ discover: { env: { SOPS_AGE_KEY: "AGE-PLUGIN-YUBIKEY-1QQQQQQ" }, homeDir: home() } })
+    const err = await svc.decrypt(ageKey(mockRecipient, mockEncryptedKey)).catch((e: unknown) => e)
+    expect(err).toMatchObject({ code: "ERR_KEY_FAILED" })
+    expect((err as Error).message).toContain("SOPS_AGE_KEY, line 1: malformed age plugin identity")
   })
 })
 

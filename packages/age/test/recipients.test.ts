@@ -2,6 +2,7 @@ import { generateKeyPairSync } from "node:crypto"
 import { describe, expect, it } from "vitest"
 import { generateHybridIdentity, identityToRecipient } from "age-encryption"
 import { ageKeyService, parseAgeRecipient } from "@sops-ts/age"
+import { encodePluginRecipient } from "@sops-ts/testkit"
 import { WireWriter } from "../src/internal/ssh-wire.js"
 import { ageKey, text } from "./helpers.js"
 import { mockRecipient, mockSshRecipient } from "./sops-vectors.js"
@@ -32,9 +33,14 @@ describe("parseAgeRecipient", () => {
     expect(text(await svc.decrypt(ageKey(recipient, enc)))).toBe("hybrid")
   })
 
-  it("rejects plugin recipients with a clear message", () => {
+  it("recognises plugin recipients (the plugin runs only when wrapping; see plugin.test.ts)", () => {
+    const recipient = encodePluginRecipient("yubikey", new Uint8Array(33).fill(2))
+    expect(parseAgeRecipient(` ${recipient}\n`)).toMatchObject({ kind: "plugin", plugin: "yubikey", text: recipient })
+  })
+
+  it("rejects malformed plugin recipients with a clear message", () => {
     expect(() => parseAgeRecipient("age1yubikey1qwertyqwerty")).toThrow(
-      expect.objectContaining({ code: "ERR_INVALID_ARGUMENT", message: expect.stringContaining("age plugins are not supported yet") }),
+      expect.objectContaining({ code: "ERR_INVALID_ARGUMENT", message: expect.stringContaining("invalid age plugin recipient") }),
     )
   })
 

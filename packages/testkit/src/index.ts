@@ -21,3 +21,13 @@ export { startAzureKvEmulator, TEST_AZURE_TOKEN, AZURE_KV_RESOURCE, AZURE_KV_API
 export type { AzureKvEmulator, AzureKvEmulatorOptions, AzureKvCall, EmulatedAzureKey, EmulatorCredential } from "./emulators/azure-kv.js"
 export { startTempPostgres, postgresBinDir } from "./postgres.js"
 export type { TempPostgres } from "./postgres.js"
+export {
+  installSopstestPlugin,
+  sopstestKeyPair,
+  withSopstestMode,
+  encodePluginRecipient,
+  encodePluginIdentity,
+  SOPSTEST_MODES,
+  SOPSTEST_PIN,
+} from "./age-plugin/index.js"
+export type { InstalledAgePlugin, SopstestMode } from "./age-plugin/index.js"
