@@ -67,6 +67,7 @@ export function makeContext(
         local: flags.declares("enable-local-keyservice") ? flags.bool("enable-local-keyservice") : true,
         remote: flags.declares("keyservice") ? flags.list("keyservice") : [],
         ...(options.importer ? { importer: options.importer } : {}),
+        pluginPrompts: { messages: io.stderr, terminal: io.inheritStdio === true },
       })
       return services
     },

@@ -9,6 +9,7 @@
  * @module
  */
 import { ageKeyService } from "@sops-ts/age"
+import { terminalPluginPrompt } from "./plugin-prompt.js"
 import { KeyUnavailableError, SopsError, type KeyOperationOptions, type KeyService, type KeyType, type MasterKey, type WrappedKey } from "@sops-ts/core"
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -85,6 +86,11 @@ export interface KeyServicesOptions {
   readonly remote?: readonly string[]
   /** Module loader (tests). */
   readonly importer?: Importer
+  /**
+   * Where age plugins' messages go, and whether their questions (PIN, touch confirmation)
+   * may be asked on the controlling terminal. Without it plugin requests fail.
+   */
+  readonly pluginPrompts?: { readonly messages: { write(text: string): unknown }; readonly terminal: boolean }
 }
 
 /**
@@ -96,7 +102,12 @@ export function buildKeyServices(options: KeyServicesOptions): KeyService[] {
   const env = options.env
   const out: KeyService[] = []
   if (options.local !== false) {
-    out.push(ageKeyService({ discover: { env } }))
+    const prompts = options.pluginPrompts
+    const onPluginPrompt =
+      prompts === undefined
+        ? undefined
+        : terminalPluginPrompt({ messages: prompts.messages, ...(prompts.terminal ? {} : { openTerminal: () => null }) })
+    out.push(ageKeyService({ discover: { env }, ...(onPluginPrompt ? { onPluginPrompt } : {}) }))
     // openpgp is large: load the PGP package only when a file has a PGP key.
     out.push(lazyKeyService("pgp", "gpg", async () => (await import("@sops-ts/pgp")).pgpDefaultKeyService(env)))
     for (const [type, pkg] of Object.entries(PROVIDER_PACKAGES) as [KeyType, string][]) {

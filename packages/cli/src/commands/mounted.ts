@@ -12,7 +12,7 @@ export type MountedCommand = (argv: readonly string[], io: CliIo) => Promise<num
 /** `sops-ts keyservice`: serves this machine's key services over sops' gRPC protocol. */
 const keyservice: MountedCommand = async (argv, io) => {
   const { runKeyServiceCommand } = await import("@sops-ts/keyservice")
-  return runKeyServiceCommand(argv, io, buildKeyServices({ env: io.env }))
+  return runKeyServiceCommand(argv, io, buildKeyServices({ env: io.env, pluginPrompts: { messages: io.stderr, terminal: io.inheritStdio === true } }))
 }
 
 /** `sops-ts audit`: inventory, policy findings and reports for a repository. */
@@ -24,7 +24,7 @@ const audit: MountedCommand = async (argv, io) => {
     env: io.env,
     cwd: io.cwd,
     isTTY: io.inheritStdio === true && process.stdout.isTTY === true,
-    keyServices: buildKeyServices({ env: io.env }),
+    keyServices: buildKeyServices({ env: io.env, pluginPrompts: { messages: io.stderr, terminal: io.inheritStdio === true } }),
   })
 }
 
@@ -37,7 +37,7 @@ const rekey: MountedCommand = async (argv, io) => {
     env: io.env,
     cwd: io.cwd,
     isTTY: io.inheritStdio === true && process.stderr.isTTY === true,
-    keyServices: buildKeyServices({ env: io.env }),
+    keyServices: buildKeyServices({ env: io.env, pluginPrompts: { messages: io.stderr, terminal: io.inheritStdio === true } }),
   })
 }
 
