@@ -27,11 +27,38 @@ export interface YamlNode {
   readonly column: number
   /** For aliases: the anchored node. */
   alias: YamlNode | null
-  readonly content: YamlNode[]
+  /** Children of documents and collections; one shared empty array for scalars and aliases. */
+  readonly content: readonly YamlNode[]
   head: string
   lineComment: string
   foot: string
 }
+
+/**
+ * The composer's {@link YamlNode}. A class rather than an object literal: V8 tracks literal
+ * sites for pretenuring, and as nearly every node lives until its document is read, it would
+ * allocate them in the old generation, where each store of a young string or node into them
+ * pays a write barrier and the heap fills up towards full collections (about a third slower).
+ */
+class Node implements YamlNode {
+  alias: YamlNode | null = null
+  constructor(
+    readonly kind: NodeKind,
+    readonly tag: string,
+    readonly value: string,
+    readonly quoted: boolean,
+    readonly flow: boolean,
+    readonly line: number,
+    readonly column: number,
+    readonly content: readonly YamlNode[],
+    public head: string,
+    public lineComment: string,
+    public foot: string,
+  ) {}
+}
+
+/** The content of every scalar and alias node: they have none, and 20,000 empty arrays cost. */
+const NO_CHILDREN: readonly YamlNode[] = Object.freeze([])
 
 /** Reads documents one at a time, sharing anchors across documents as go-yaml does. */
 export class Composer {
@@ -40,9 +67,12 @@ export class Composer {
   private readonly anchors = new Map<string, YamlNode>()
   private started = false
 
-  /** @param text - the decoded input */
-  constructor(text: string) {
-    this.parser = new Parser(text)
+  /**
+   * @param text - the decoded input
+   * @param firstIrregular - as `decodeYamlInput` reports it; see the `Scanner` constructor
+   */
+  constructor(text: string, firstIrregular?: number) {
+    this.parser = new Parser(text, firstIrregular)
   }
 
   /** The next document node, or null at the end of the stream. */
@@ -72,25 +102,13 @@ export class Composer {
     return e
   }
 
-  private node(kind: NodeKind, defaultTag: string, tag: string, value: string, e: YamlEvent, quoted = false): YamlNode {
+  private node(kind: NodeKind, defaultTag: string, tag: string, value: string, e: YamlEvent, content: readonly YamlNode[], quoted = false): YamlNode {
     // Untagged plain scalars keep "" and are typed when decoded (resolving here twice is slow).
     let t = ""
     if (tag !== "" && tag !== "!") t = shortTag(tag)
     else if (defaultTag !== "") t = defaultTag
-    return {
-      kind,
-      tag: t,
-      value,
-      quoted,
-      flow: e.style === FLOW_STYLE && (kind === Kind.Mapping || kind === Kind.Sequence),
-      line: e.start.line + 1,
-      column: e.start.column + 1,
-      alias: null,
-      content: [],
-      head: e.head,
-      lineComment: e.line,
-      foot: e.foot,
-    }
+    const flow = e.style === FLOW_STYLE && (kind === Kind.Mapping || kind === Kind.Sequence)
+    return new Node(kind, t, value, quoted, flow, e.start.line + 1, e.start.column + 1, content, e.head, e.line, e.foot)
   }
 
   private anchor(n: YamlNode, name: string): void {
@@ -117,9 +135,10 @@ export class Composer {
 
   private document(): YamlNode {
     const e = this.peek()
-    const n = this.node(Kind.Document, "", "", "", e)
+    const content: YamlNode[] = []
+    const n = this.node(Kind.Document, "", "", "", e, content)
     this.expect(Ev.DocumentStart)
-    n.content.push(this.parse())
+    content.push(this.parse())
     const end = this.peek()
     if (end.type === Ev.DocumentEnd) n.foot = end.foot
     this.expect(Ev.DocumentEnd)
@@ -128,7 +147,7 @@ export class Composer {
 
   private aliasNode(): YamlNode {
     const e = this.peek()
-    const n = this.node(Kind.Alias, "", "", e.anchor, e)
+    const n = this.node(Kind.Alias, "", "", e.anchor, e, NO_CHILDREN)
     const target = this.anchors.get(e.anchor)
     if (target === undefined) throw new YamlSyntaxError(`unknown anchor '${e.anchor}' referenced`, e.start)
     n.alias = target
@@ -142,7 +161,7 @@ export class Composer {
     let defaultTag = ""
     if (quoted) defaultTag = Tags.str
     else if (e.value === "<<") defaultTag = Tags.merge
-    const n = this.node(Kind.Scalar, defaultTag, e.tag, e.value, e, quoted)
+    const n = this.node(Kind.Scalar, defaultTag, e.tag, e.value, e, NO_CHILDREN, quoted)
     this.anchor(n, e.anchor)
     this.expect(Ev.Scalar)
     return n
@@ -150,10 +169,11 @@ export class Composer {
 
   private sequence(): YamlNode {
     const e = this.peek()
-    const n = this.node(Kind.Sequence, Tags.seq, e.tag, "", e)
+    const content: YamlNode[] = []
+    const n = this.node(Kind.Sequence, Tags.seq, e.tag, "", e, content)
     this.anchor(n, e.anchor)
     this.expect(Ev.SequenceStart)
-    while (this.peek().type !== Ev.SequenceEnd) n.content.push(this.parse())
+    while (this.peek().type !== Ev.SequenceEnd) content.push(this.parse())
     const end = this.expect(Ev.SequenceEnd)
     n.lineComment = end.line
     n.foot = end.foot
@@ -162,22 +182,23 @@ export class Composer {
 
   private mapping(): YamlNode {
     const e = this.peek()
-    const n = this.node(Kind.Mapping, Tags.map, e.tag, "", e)
+    const content: YamlNode[] = []
+    const n = this.node(Kind.Mapping, Tags.map, e.tag, "", e, content)
     const block = !n.flow
     this.anchor(n, e.anchor)
     this.expect(Ev.MappingStart)
     while (this.peek().type !== Ev.MappingEnd) {
       const k = this.parse()
-      n.content.push(k)
+      content.push(k)
       if (block && k.foot !== "") {
         // A foot comment read just before a key belongs to the previous value.
-        if (n.content.length > 2) {
-          n.content[n.content.length - 3]!.foot = k.foot
+        if (content.length > 2) {
+          content[content.length - 3]!.foot = k.foot
           k.foot = ""
         }
       }
       const v = this.parse()
-      n.content.push(v)
+      content.push(v)
       if (k.foot === "" && v.foot !== "") {
         k.foot = v.foot
         v.foot = ""

@@ -93,13 +93,31 @@ export class Parser {
   private footComment = ""
   private stemComment: string | null = null
   private done = false
-
-  /** @param text - the decoded input */
-  constructor(text: string) {
-    this.scanner = new Scanner(text)
+  /** The event handed out by every call of {@link Parser.next}: one allocation, not one per event. */
+  private readonly current: { -readonly [K in keyof YamlEvent]: YamlEvent[K] } = {
+    type: Ev.StreamStart,
+    start: { index: 0, line: 0, column: 0 },
+    anchor: "",
+    tag: "",
+    value: "",
+    style: 0,
+    head: "",
+    line: "",
+    foot: "",
   }
 
-  /** The next event, or null after STREAM-END. */
+  /**
+   * @param text - the decoded input
+   * @param firstIrregular - as `decodeYamlInput` reports it; see the `Scanner` constructor
+   */
+  constructor(text: string, firstIrregular?: number) {
+    this.scanner = new Scanner(text, firstIrregular)
+  }
+
+  /**
+   * The next event, or null after STREAM-END. The parser fills in the same event object on
+   * every call (the composer never keeps one across calls), so read it before the next call.
+   */
   next(): YamlEvent | null {
     if (this.done) return null
     const ev = this.dispatch()
@@ -148,8 +166,19 @@ export class Parser {
     return ev
   }
 
+  /** Resets the one event object (see {@link Parser.next}) and returns it. */
   private event(type: EventKind, start: Mark, anchor = "", tag = "", value = "", style = 0): YamlEvent {
-    return { type, start, anchor, tag, value, style, head: "", line: "", foot: "" }
+    const ev = this.current
+    ev.type = type
+    ev.start = start
+    ev.anchor = anchor
+    ev.tag = tag
+    ev.value = value
+    ev.style = style
+    ev.head = ""
+    ev.line = ""
+    ev.foot = ""
+    return ev
   }
 
   private fail(problem: string, mark: Mark, context = "", contextMark: Mark | null = null): never {

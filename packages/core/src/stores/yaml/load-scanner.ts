@@ -7,7 +7,12 @@
  * indentation levels being closed. Generic YAML libraries attribute comments differently, so
  * this scanner keeps go-yaml's token queue, marks and comment records as observable state.
  *
- * Input is a JS string (already decoded and checked by `load-input.ts`), terminated by NULs.
+ * Input is a JS string (already decoded and checked by `load-input.ts`); reads past its end give
+ * NUL, as go-yaml's padded buffer does.
+ *
+ * Speed notes (the loader's time is mostly here): plain scalars, most of a sops file, are
+ * measured with `indexOf` over cached next-occurrence positions instead of char by char, and
+ * the per-token path allocates no marks it does not keep.
  * @module
  */
 
@@ -58,6 +63,28 @@ export interface Token {
   readonly style: number
 }
 
+/**
+ * The scanner's {@link Token}. The end mark is kept as numbers and made on demand: the parser
+ * reads it only for the few tokens that stand for an empty value, and one mark object less
+ * per token means noticeably less garbage on large files.
+ */
+class ScannedToken implements Token {
+  constructor(
+    readonly type: TokenKind,
+    readonly start: Mark,
+    private readonly endIndex: number,
+    private readonly endLine: number,
+    private readonly endColumn: number,
+    readonly value: string,
+    readonly style: number,
+    readonly suffix: string,
+  ) {}
+
+  get end(): Mark {
+    return { index: this.endIndex, line: this.endLine, column: this.endColumn }
+  }
+}
+
 /** A comment record waiting to be attached to the token at or after `tokenMark`. */
 export interface CommentRecord {
   scanMark: Mark
@@ -81,6 +108,14 @@ export class YamlSyntaxError extends Error {
   ) {
     super(problem)
   }
+}
+
+/** Block scalar scanning state: the indentation and where the content seen so far ends. */
+interface BlockScalarState {
+  indent: number
+  endIndex: number
+  endLine: number
+  endColumn: number
 }
 
 interface SimpleKey {
@@ -121,9 +156,138 @@ function isHex(c: number): boolean {
 /** Characters allowed in a tag URI besides alphanumerics (go-yaml's list). */
 const URI_CHARS = new Set(Array.from(";/?:@&=+$,.!~*'()[]%", (ch) => ch.charCodeAt(0)))
 
+/** Never found, for {@link NextIndex}: above any string offset, and still a small integer. */
+const NOWHERE = 0x7fffffff
+
+/**
+ * The next position at or after a query offset where a fixed string occurs. Queries come in
+ * increasing order, so the answer is cached until the offset passes it: every `indexOf` starts
+ * past the previous hit and a whole scan costs one pass over the text, not one per query.
+ */
+class NextIndex {
+  private from = NOWHERE
+  private at = -1
+  constructor(
+    private readonly src: string,
+    private readonly needle: string,
+  ) {}
+
+  /** The first offset >= `p` of the needle, or {@link NOWHERE}. */
+  after(p: number): number {
+    if (this.at < p || p < this.from) {
+      const i = this.src.indexOf(this.needle, p)
+      this.at = i < 0 ? NOWHERE : i
+      this.from = p
+    }
+    return this.at
+  }
+}
+
+/** {@link NextIndex} for a character class (a global regex matching one code unit). */
+class NextMatch {
+  private from = NOWHERE
+  private at = -1
+  /**
+   * @param first - when the caller knows it: an offset no match comes before (the first match
+   *   itself, or an earlier one: the answer is then early, and callers only lose a fast path
+   *   until they pass it), or -1 for no match at all
+   */
+  constructor(
+    private readonly src: string,
+    private readonly re: RegExp,
+    first?: number,
+  ) {
+    if (first !== undefined) {
+      this.from = 0
+      this.at = first < 0 ? NOWHERE : first
+    }
+  }
+
+  /** The first offset >= `p` of a match, or {@link NOWHERE}. */
+  after(p: number): number {
+    if (this.at < p || p < this.from) {
+      this.re.lastIndex = p
+      this.at = this.re.test(this.src) ? this.re.lastIndex - 1 : NOWHERE
+      this.from = p
+    }
+    return this.at
+  }
+}
+
+/**
+ * Characters that make the plain-scalar fast path step aside for the exact loop: blanks and
+ * breaks other than space, LF and CR (tab, NEL, LS, PS), NUL, and high surrogates (a pair is
+ * one column). Each matches one UTF-16 code unit. Shared: every use sets `lastIndex` first.
+ */
+const PLAIN_RARE = /[\0\t\x85\u2028\u2029\ud800-\udbff]/g
+
+/**
+ * go-yaml's `simple_keys_by_tok`: token number to index in the simple-key stack, with the
+ * same set/delete semantics as the Go map. Only the head token's number is ever looked up
+ * ({@link SimpleKeysByToken.getHead}) and token numbers only grow, so entries for tokens
+ * already parsed can never be seen again and are dropped there; the few live entries sit in
+ * a flat array (a JS Map allocates on deletes, which happen for nearly every key).
+ */
+class SimpleKeysByToken {
+  /** token, index, token, index, ...: the first `size` entries are used. */
+  private readonly pairs: number[] = []
+  /** Used length of {@link SimpleKeysByToken.pairs}; the array itself never shrinks, so it is not reallocated. */
+  private size = 0
+
+  set(token: number, index: number): void {
+    const pairs = this.pairs
+    for (let i = 0; i < this.size; i += 2) {
+      if (pairs[i] === token) {
+        pairs[i + 1] = index
+        return
+      }
+    }
+    pairs[this.size] = token
+    pairs[this.size + 1] = index
+    this.size += 2
+  }
+
+  delete(token: number): void {
+    const pairs = this.pairs
+    for (let i = 0; i < this.size; i += 2) {
+      if (pairs[i] === token) {
+        this.removeAt(i)
+        return
+      }
+    }
+  }
+
+  /** The index for `parsed`, the number of the head token; drops entries below it. */
+  getHead(parsed: number): number | undefined {
+    const pairs = this.pairs
+    let found: number | undefined
+    for (let i = 0; i < this.size; ) {
+      const token = pairs[i]!
+      if (token < parsed) {
+        this.removeAt(i)
+        continue
+      }
+      if (token === parsed) found = pairs[i + 1]
+      i += 2
+    }
+    return found
+  }
+
+  /** Removes the pair at `i` (order does not matter: tokens are unique). */
+  private removeAt(i: number): void {
+    const pairs = this.pairs
+    const last = this.size - 2
+    pairs[i] = pairs[last]!
+    pairs[i + 1] = pairs[last + 1]!
+    this.size = last
+  }
+}
+
 /** The tokenizer. Call {@link Scanner.peek} / {@link Scanner.skipToken}; comments are read with {@link Scanner.unfoldComments}. */
 export class Scanner {
   private readonly src: string
+  /** Length of the input; {@link Scanner.ch} reads 0 at and past it. */
+  private readonly len: number
   private pos = 0
   private line = 0
   private column = 0
@@ -140,7 +304,7 @@ export class Scanner {
   private readonly indents: number[] = []
   private simpleKeyAllowed = false
   private readonly simpleKeys: SimpleKey[] = []
-  private readonly simpleKeysByTok = new Map<number, number>()
+  private readonly simpleKeysByTok = new SimpleKeysByToken()
   private flowLevel = 0
 
   /** Every comment record scanned; consumed ones are cleared, as go-yaml does. */
@@ -148,9 +312,30 @@ export class Scanner {
   /** Index of the first comment not yet unfolded. */
   commentsHead = 0
 
-  /** @param text - the whole input, without BOM handling (done here) */
-  constructor(text: string) {
-    this.src = text + "\0\0\0\0"
+  // Cached next positions of the plain-scalar terminators (block context) and of the
+  // characters that need the exact loop; see blockPlainRunEnd and skipToBreak.
+  private readonly nextSpace: NextIndex
+  private readonly nextLf: NextIndex
+  private readonly nextCr: NextIndex
+  private readonly nextRare: NextMatch
+
+  /**
+   * @param text - the whole input, without BOM handling (done here)
+   * @param firstIrregular - when known: an offset no tab, NEL, LS, PS, NUL or high surrogate
+   *   in `text` comes before (-1: there is none); spares the scanner its own search for them.
+   *   `decodeYamlInput` also stops at a CR, which only costs CRLF files one search.
+   */
+  constructor(text: string, firstIrregular?: number) {
+    // Reads past the end give 0 (see ch), so the text needs no NUL padding, which would make
+    // it a rope that is slower to index. Only a lone high surrogate at the very end lets skip()
+    // step past the end and a slice reach the padding; keep the padding for that case.
+    const last = text.charCodeAt(text.length - 1)
+    this.src = last >= 0xd800 && last <= 0xdbff ? text + "\0\0\0\0" : text
+    this.len = text.length
+    this.nextSpace = new NextIndex(this.src, " ")
+    this.nextLf = new NextIndex(this.src, "\n")
+    this.nextCr = new NextIndex(this.src, "\r")
+    this.nextRare = new NextMatch(this.src, PLAIN_RARE, firstIrregular)
   }
 
   private mark(): Mark {
@@ -159,7 +344,8 @@ export class Scanner {
 
   /** The character `offset` code units ahead; 0 past the end (go-yaml pads with NULs). */
   private ch(offset = 0): number {
-    return this.src.charCodeAt(this.pos + offset) || 0
+    const p = this.pos + offset
+    return p < this.len ? this.src.charCodeAt(p) : 0
   }
 
   /** Advances over one character (a surrogate pair counts as one column). */
@@ -230,14 +416,31 @@ export class Scanner {
     this.head++
     // Keep the queue short; the scanner only ever looks at its last two entries.
     if (this.head > 1024 && this.head > this.tokens.length - 8) {
-      this.tokens.splice(0, this.head - 2)
+      const drop = this.head - 2
+      const tokens = this.tokens
+      tokens.copyWithin(0, drop)
+      tokens.length -= drop
       this.head = 2
     }
   }
 
   private insertToken(at: number, token: Token): void {
-    if (at < 0) this.tokens.push(token)
-    else this.tokens.splice(this.head + at, 0, token)
+    const tokens = this.tokens
+    if (at < 0) {
+      tokens.push(token)
+      return
+    }
+    // Inserts land a token or two before the end (a KEY before its scalar): shift by hand,
+    // which is cheaper than splice.
+    const index = this.head + at
+    let i = tokens.length
+    if (index >= i) {
+      tokens.push(token)
+      return
+    }
+    tokens.push(tokens[i - 1]!)
+    for (i--; i > index; i--) tokens[i] = tokens[i - 1]!
+    tokens[index] = token
   }
 
   private lastToken(back = 1): Token | undefined {
@@ -248,7 +451,7 @@ export class Scanner {
     for (;;) {
       if (this.head < this.tokens.length - 2) {
         // A possible simple key at the head needs the next tokens to be resolved.
-        const idx = this.simpleKeysByTok.get(this.tokensParsed)
+        const idx = this.simpleKeysByTok.getHead(this.tokensParsed)
         if (idx === undefined) break
         if (!this.simpleKeyIsValid(this.simpleKeys[idx]!)) break
       }
@@ -258,7 +461,12 @@ export class Scanner {
   }
 
   private tok(type: TokenKind, start: Mark, end: Mark, value = "", style = 0, suffix = ""): Token {
-    return { type, start, end, value, style, suffix }
+    return new ScannedToken(type, start, end.index, end.line, end.column, value, style, suffix)
+  }
+
+  /** A token from `start` to the current position. */
+  private tokToHere(type: TokenKind, start: Mark, value = "", style = 0, suffix = ""): Token {
+    return new ScannedToken(type, start, this.pos, this.line, this.column, value, style, suffix)
   }
 
   private fetchNextToken(): void {
@@ -271,9 +479,11 @@ export class Scanner {
       this.insertToken(-1, this.tok(Tk.StreamStart, m, m))
       return
     }
-    const scanMark = this.mark()
+    const scanIndex = this.pos
+    const scanLine = this.line
+    const scanColumn = this.column
     this.scanToNextToken()
-    this.unrollIndent(this.column, scanMark)
+    this.unrollIndent(this.column, scanIndex, scanLine, scanColumn)
 
     const c = this.ch()
     if (c === 0) {
@@ -295,14 +505,21 @@ export class Scanner {
       }
     }
 
-    let commentMark = this.mark()
+    // The comment after a ':' or ',' belongs with the token before it; otherwise with the
+    // token about to be fetched (its mark is built only if there is a comment).
+    let previousStart: Mark | null = null
     if (this.tokens.length > 0 && ((this.flowLevel === 0 && c === 0x3a) || (this.flowLevel > 0 && c === 0x2c))) {
-      // The comment after a ':' or ',' belongs with the token before it.
-      commentMark = this.lastToken()!.start
+      previousStart = this.lastToken()!.start
     }
+    const tokenIndex = this.pos
+    const tokenLine = this.line
+    const tokenColumn = this.column
     this.fetchToken(c)
     // A '-' alone has no line comment: what follows it on the line heads the entry.
-    if (this.lastToken()!.type !== Tk.BlockEntry) this.scanLineComment(commentMark)
+    if (this.lastToken()!.type !== Tk.BlockEntry) {
+      const peek = this.lineCommentAhead()
+      if (peek >= 0) this.addLineComment(previousStart ?? { index: tokenIndex, line: tokenLine, column: tokenColumn }, peek)
+    }
   }
 
   private fetchToken(c: number): void {
@@ -361,18 +578,19 @@ export class Scanner {
     return true
   }
 
-  private saveSimpleKey(): void {
+  /** @param mark - the current position (the caller's token start, shared to save an allocation) */
+  private saveSimpleKey(mark: Mark): void {
     const required = this.flowLevel === 0 && this.indent === this.column
     if (this.simpleKeyAllowed) {
-      const key: SimpleKey = {
-        possible: true,
-        required,
-        tokenNumber: this.tokensParsed + (this.tokens.length - this.head),
-        mark: this.mark(),
-      }
       this.removeSimpleKey()
-      this.simpleKeys[this.simpleKeys.length - 1] = key
-      this.simpleKeysByTok.set(key.tokenNumber, this.simpleKeys.length - 1)
+      // The record is only ever reached through the array, so it is reused in place.
+      const last = this.simpleKeys.length - 1
+      const key = this.simpleKeys[last]!
+      key.possible = true
+      key.required = required
+      key.tokenNumber = this.tokensParsed + (this.tokens.length - this.head)
+      key.mark = mark
+      this.simpleKeysByTok.set(key.tokenNumber, last)
     }
   }
 
@@ -424,9 +642,9 @@ export class Scanner {
    * run of just-scanned comments that sit at the closing block's own column, so those
    * comments stay inside the block as its foot.
    */
-  private unrollIndent(column: number, scanMark: Mark): void {
-    if (this.flowLevel > 0) return
-    let blockMark: Mark = { index: scanMark.index - 1, line: scanMark.line, column: scanMark.column }
+  private unrollIndent(column: number, scanIndex: number, scanLine: number, scanColumn: number): void {
+    if (this.flowLevel > 0 || this.indent <= column) return
+    let blockMark: Mark = { index: scanIndex - 1, line: scanLine, column: scanColumn }
     while (this.indent > column) {
       let stopIndex = blockMark.index
       for (let i = this.comments.length - 1; i >= 0; i--) {
@@ -447,7 +665,7 @@ export class Scanner {
       this.column = 0
       this.line++
     }
-    this.unrollIndent(-1, this.mark())
+    this.unrollIndent(-1, this.pos, this.line, this.column)
     this.removeSimpleKey()
     this.simpleKeyAllowed = false
     const m = this.mark()
@@ -455,30 +673,30 @@ export class Scanner {
   }
 
   private fetchDirective(): void {
-    this.unrollIndent(-1, this.mark())
+    this.unrollIndent(-1, this.pos, this.line, this.column)
     this.removeSimpleKey()
     this.simpleKeyAllowed = false
     this.insertToken(-1, this.scanDirective())
   }
 
   private fetchDocumentIndicator(type: TokenKind): void {
-    this.unrollIndent(-1, this.mark())
+    this.unrollIndent(-1, this.pos, this.line, this.column)
     this.removeSimpleKey()
     this.simpleKeyAllowed = false
     const start = this.mark()
     this.skip()
     this.skip()
     this.skip()
-    this.insertToken(-1, this.tok(type, start, this.mark()))
+    this.insertToken(-1, this.tokToHere(type, start))
   }
 
   private fetchFlowCollectionStart(type: TokenKind): void {
-    this.saveSimpleKey()
+    const start = this.mark()
+    this.saveSimpleKey(start)
     this.increaseFlowLevel()
     this.simpleKeyAllowed = true
-    const start = this.mark()
     this.skip()
-    this.insertToken(-1, this.tok(type, start, this.mark()))
+    this.insertToken(-1, this.tokToHere(type, start))
   }
 
   private fetchFlowCollectionEnd(type: TokenKind): void {
@@ -487,7 +705,7 @@ export class Scanner {
     this.simpleKeyAllowed = false
     const start = this.mark()
     this.skip()
-    this.insertToken(-1, this.tok(type, start, this.mark()))
+    this.insertToken(-1, this.tokToHere(type, start))
   }
 
   private fetchFlowEntry(): void {
@@ -495,7 +713,7 @@ export class Scanner {
     this.simpleKeyAllowed = true
     const start = this.mark()
     this.skip()
-    this.insertToken(-1, this.tok(Tk.FlowEntry, start, this.mark()))
+    this.insertToken(-1, this.tokToHere(Tk.FlowEntry, start))
   }
 
   private fetchBlockEntry(): void {
@@ -507,7 +725,7 @@ export class Scanner {
     this.simpleKeyAllowed = true
     const start = this.mark()
     this.skip()
-    this.insertToken(-1, this.tok(Tk.BlockEntry, start, this.mark()))
+    this.insertToken(-1, this.tokToHere(Tk.BlockEntry, start))
   }
 
   private fetchKey(): void {
@@ -519,7 +737,7 @@ export class Scanner {
     this.simpleKeyAllowed = this.flowLevel === 0
     const start = this.mark()
     this.skip()
-    this.insertToken(-1, this.tok(Tk.Key, start, this.mark()))
+    this.insertToken(-1, this.tokToHere(Tk.Key, start))
   }
 
   private fetchValue(): void {
@@ -539,13 +757,13 @@ export class Scanner {
     }
     const start = this.mark()
     this.skip()
-    this.insertToken(-1, this.tok(Tk.Value, start, this.mark()))
+    this.insertToken(-1, this.tokToHere(Tk.Value, start))
   }
 
   private fetchAnchor(type: TokenKind): void {
-    this.saveSimpleKey()
-    this.simpleKeyAllowed = false
     const start = this.mark()
+    this.saveSimpleKey(start)
+    this.simpleKeyAllowed = false
     this.skip()
     const from = this.pos
     while (isAlpha(this.ch())) this.skip()
@@ -556,13 +774,13 @@ export class Scanner {
     if (name.length === 0 || !okEnd) {
       this.error(type === Tk.Anchor ? "while scanning an anchor" : "while scanning an alias", start, "did not find expected alphabetic or numeric character")
     }
-    this.insertToken(-1, this.tok(type, start, this.mark(), name))
+    this.insertToken(-1, this.tokToHere(type, start, name))
   }
 
   private fetchTag(): void {
-    this.saveSimpleKey()
-    this.simpleKeyAllowed = false
     const start = this.mark()
+    this.saveSimpleKey(start)
+    this.simpleKeyAllowed = false
     let handle = ""
     let suffix = ""
     if (this.ch(1) === 0x3c /* < */) {
@@ -585,7 +803,7 @@ export class Scanner {
       }
     }
     if (!isBlankZ(this.ch())) this.error("while scanning a tag", start, "did not find expected whitespace or line break")
-    this.insertToken(-1, this.tok(Tk.Tag, start, this.mark(), handle, 0, suffix))
+    this.insertToken(-1, this.tokToHere(Tk.Tag, start, handle, 0, suffix))
   }
 
   private scanTagHandle(directive: boolean, start: Mark): string {
@@ -654,7 +872,7 @@ export class Scanner {
       if (!/^[0-9]{1,9}\.[0-9]{1,9}$/.test(version)) {
         this.error("while scanning a %YAML directive", start, "did not find expected version number")
       }
-      token = this.tok(Tk.VersionDirective, start, this.mark(), version)
+      token = this.tokToHere(Tk.VersionDirective, start, version)
     } else if (name === "TAG") {
       while (isBlank(this.ch())) this.skip()
       const handle = this.scanTagHandle(true, start)
@@ -662,13 +880,13 @@ export class Scanner {
       while (isBlank(this.ch())) this.skip()
       const prefix = this.scanTagUri(true, "", start)
       if (!isBlankZ(this.ch())) this.error("while scanning a %TAG directive", start, "did not find expected whitespace or line break")
-      token = this.tok(Tk.TagDirective, start, this.mark(), handle, 0, prefix)
+      token = this.tokToHere(Tk.TagDirective, start, handle, 0, prefix)
     } else {
       this.error("while scanning a directive", start, "found unknown directive name")
     }
     while (isBlank(this.ch())) this.skip()
     if (this.ch() === 0x23) {
-      while (!isBreakZ(this.ch())) this.skip()
+      this.skipToBreak()
     }
     if (!isBreakZ(this.ch())) this.error("while scanning a directive", start, "did not find expected comment or line break")
     if (isBreak(this.ch())) this.skipLine()
@@ -684,15 +902,17 @@ export class Scanner {
   }
 
   private fetchFlowScalar(single: boolean): void {
-    this.saveSimpleKey()
+    const start = this.mark()
+    this.saveSimpleKey(start)
     this.simpleKeyAllowed = false
-    this.insertToken(-1, this.scanFlowScalar(single))
+    this.insertToken(-1, this.scanFlowScalar(single, start))
   }
 
   private fetchPlainScalar(): void {
-    this.saveSimpleKey()
+    const start = this.mark()
+    this.saveSimpleKey(start)
     this.simpleKeyAllowed = false
-    this.insertToken(-1, this.scanPlainScalar())
+    this.insertToken(-1, this.scanPlainScalar(start))
   }
 
   private scanBlockScalar(literal: boolean): Token {
@@ -723,13 +943,14 @@ export class Scanner {
     }
     while (isBlank(this.ch())) this.skip()
     if (this.ch() === 0x23) {
-      this.scanLineComment(start)
-      while (!isBreakZ(this.ch())) this.skip()
+      const peek = this.lineCommentAhead()
+      if (peek >= 0) this.addLineComment(start, peek)
+      this.skipToBreak()
     }
     if (!isBreakZ(this.ch())) this.error(ctx, start, "did not find expected comment or line break")
     if (isBreak(this.ch())) this.skipLine()
 
-    const state = { indent: 0, end: this.mark() }
+    const state: BlockScalarState = { indent: 0, endIndex: this.pos, endLine: this.line, endColumn: this.column }
     if (increment > 0) state.indent = this.indent >= 0 ? this.indent + increment : increment
     let s = ""
     let leadingBreak = ""
@@ -747,29 +968,37 @@ export class Scanner {
       trailingBreaks = ""
       leadingBlank = isBlank(this.ch())
       const from = this.pos
-      while (!isBreakZ(this.ch())) this.skip()
+      this.skipToBreak()
       s += this.src.slice(from, this.pos)
       leadingBreak = isBreak(this.ch()) ? this.readLine() : ""
       trailingBreaks = this.scanBlockScalarBreaks(state, start)
     }
     if (chomping !== -1) s += leadingBreak
     if (chomping === 1) s += trailingBreaks
-    return this.tok(Tk.Scalar, start, state.end, s, literal ? ScalarStyle.Literal : ScalarStyle.Folded)
+    return new ScannedToken(Tk.Scalar, start, state.endIndex, state.endLine, state.endColumn, s, literal ? ScalarStyle.Literal : ScalarStyle.Folded, "")
   }
 
-  private scanBlockScalarBreaks(state: { indent: number; end: Mark }, start: Mark): string {
-    state.end = this.mark()
+  private scanBlockScalarBreaks(state: BlockScalarState, start: Mark): string {
+    state.endIndex = this.pos
+    state.endLine = this.line
+    state.endColumn = this.column
     let breaks = ""
     let maxIndent = 0
     for (;;) {
-      while ((state.indent === 0 || this.column < state.indent) && this.ch() === SP) this.skip()
+      // Indentation spaces: skip() of a space only moves one column.
+      while ((state.indent === 0 || this.column < state.indent) && this.ch() === SP) {
+        this.pos++
+        this.column++
+      }
       if (this.column > maxIndent) maxIndent = this.column
       if ((state.indent === 0 || this.column < state.indent) && this.ch() === TAB) {
         this.error("while scanning a block scalar", start, "found a tab character where an indentation space is expected")
       }
       if (!isBreak(this.ch())) break
       breaks += this.readLine()
-      state.end = this.mark()
+      state.endIndex = this.pos
+      state.endLine = this.line
+      state.endColumn = this.column
     }
     if (state.indent === 0) {
       state.indent = Math.max(maxIndent, this.indent + 1, 1)
@@ -786,8 +1015,8 @@ export class Scanner {
     )
   }
 
-  private scanFlowScalar(single: boolean): Token {
-    const start = this.mark()
+  /** @param start - the current position, at the opening quote */
+  private scanFlowScalar(single: boolean, start: Mark): Token {
     this.skip()
     let s = ""
     let leadingBreak = ""
@@ -862,7 +1091,7 @@ export class Scanner {
       }
     }
     this.skip()
-    return this.tok(Tk.Scalar, start, this.mark(), s, single ? ScalarStyle.Single : ScalarStyle.Double)
+    return this.tokToHere(Tk.Scalar, start, s, single ? ScalarStyle.Single : ScalarStyle.Double)
   }
 
   private scanEscape(start: Mark): string {
@@ -914,12 +1143,23 @@ export class Scanner {
 
   /**
    * Advances over the characters of one plain-scalar word (up to a blank, a break, ": " or,
-   * in flow context, a flow indicator) and returns the end offset. A tight loop: plain
-   * scalars are most of a sops file.
+   * in flow context, a flow indicator) and returns the end offset. Plain scalars are most of
+   * a sops file, so block context first tries {@link Scanner.blockPlainRunEnd}.
    */
   private plainRunEnd(flow: boolean): number {
+    const from = this.pos
+    const fast = flow ? -1 : this.blockPlainRunEnd(from)
+    if (fast >= 0) {
+      if (fast > from) {
+        this.newlines = 0
+        this.pos = fast
+        // No surrogates in the run (blockPlainRunEnd checked), so one column per code unit.
+        this.column += fast - from
+      }
+      return fast
+    }
     const src = this.src
-    let p = this.pos
+    let p = from
     let col = this.column
     for (;;) {
       const c = src.charCodeAt(p) || 0
@@ -929,7 +1169,7 @@ export class Scanner {
       p += c >= 0xd800 && c <= 0xdbff ? 2 : 1
       col++
     }
-    if (p > this.pos) {
+    if (p > from) {
       this.newlines = 0
       this.pos = p
       this.column = col
@@ -937,15 +1177,39 @@ export class Scanner {
     return p
   }
 
-  private scanPlainScalar(): Token {
+  /**
+   * The end of the block-context plain word starting at `p`, found with `indexOf` instead of
+   * a loop over every character; -1 when the exact loop must decide.
+   *
+   * Let `m` be the first space, LF or CR at or after `p` (or the end of the input). If no tab,
+   * NEL, LS, PS, NUL or high surrogate comes before `m`, no character before `m` is a blank or
+   * a break, so the only ':' that can end the word early is one right before `m` (go-yaml ends
+   * a word at a ':' followed by a blank, a break or the end). The word is then one column per
+   * code unit.
+   */
+  private blockPlainRunEnd(p: number): number {
+    let m = this.nextSpace.after(p)
+    const lf = this.nextLf.after(p)
+    if (lf < m) m = lf
+    const cr = this.nextCr.after(p)
+    if (cr < m) m = cr
+    if (this.len < m) m = this.len
+    if (this.nextRare.after(p) < m) return -1
+    return m > p && this.src.charCodeAt(m - 1) === 0x3a ? m - 1 : m
+  }
+
+  /** @param start - the current position, where the scalar starts */
+  private scanPlainScalar(start: Mark): Token {
     let s = ""
     let leadingBreak = ""
     let trailingBreaks = ""
     let whitespaces = ""
     let leadingBlanks = false
     const indent = this.indent + 1
-    const start = this.mark()
-    let end = this.mark()
+    // The end of the last word read; a mark is made once, for the token.
+    let endIndex = start.index
+    let endLine = start.line
+    let endColumn = start.column
     const flow = this.flowLevel > 0
     for (;;) {
       if (this.atDocumentIndicator()) break
@@ -967,18 +1231,22 @@ export class Scanner {
           whitespaces = ""
         }
         s += this.src.slice(runStart, runEnd)
-        end = this.mark()
+        endIndex = this.pos
+        endLine = this.line
+        endColumn = this.column
       }
       const c = this.ch()
       if (!(isBlank(c) || isBreak(c))) break
       for (;;) {
         const w = this.ch()
-        if (isBlank(w)) {
+        if (w === SP || w === TAB) {
           if (leadingBlanks && this.column < indent && w === TAB) {
             this.error("while scanning a plain scalar", start, "found a tab character that violates indentation")
           }
-          if (!leadingBlanks) whitespaces += this.read()
-          else this.skip()
+          // skip()/read() of a blank: one column, no newline reset.
+          if (!leadingBlanks) whitespaces += w === SP ? " " : "\t"
+          this.pos++
+          this.column++
         } else if (isBreak(w)) {
           if (!leadingBlanks) {
             whitespaces = ""
@@ -994,19 +1262,24 @@ export class Scanner {
       if (!flow && this.column < indent) break
     }
     if (leadingBlanks) this.simpleKeyAllowed = true
-    return this.tok(Tk.Scalar, start, end, s, ScalarStyle.Plain)
+    return new ScannedToken(Tk.Scalar, start, endIndex, endLine, endColumn, s, ScalarStyle.Plain, "")
   }
 
   // ---- whitespace and comments -------------------------------------------------------
 
   private scanToNextToken(): void {
-    const scanMark = this.mark()
+    const scanIndex = this.pos
+    const scanLine = this.line
+    const scanColumn = this.column
     for (;;) {
       if (this.column === 0 && this.ch() === 0xfeff) this.skip()
+      // Indentation: skip() on a blank only moves by one column (no surrogate, no reset).
+      const tabs = this.flowLevel > 0 || !this.simpleKeyAllowed
       for (;;) {
         const c = this.ch()
-        if (c === SP || ((this.flowLevel > 0 || !this.simpleKeyAllowed) && c === TAB)) this.skip()
-        else break
+        if (c !== SP && (c !== TAB || !tabs)) break
+        this.pos++
+        this.column++
       }
       // "- # comment" followed by content: the line comment heads what follows.
       if (this.comments.length > 0 && this.tokens.length > 1) {
@@ -1019,7 +1292,7 @@ export class Scanner {
           if (comment.startMark.line === this.line - 1) comment.tokenMark = this.mark()
         }
       }
-      if (this.ch() === 0x23) this.scanComments(scanMark)
+      if (this.ch() === 0x23) this.scanComments({ index: scanIndex, line: scanLine, column: scanColumn })
       if (isBreak(this.ch())) {
         this.skipLine()
         if (this.flowLevel === 0) this.simpleKeyAllowed = true
@@ -1031,36 +1304,59 @@ export class Scanner {
 
   /** Reads the text of a comment from `#` to the end of its line, advancing past it. */
   private consumeCommentLine(): string {
-    const src = this.src
     const from = this.pos
-    let p = from
-    let col = this.column
-    for (;;) {
-      const c = src.charCodeAt(p) || 0
-      if (c === LF || c === CR || c === 0 || c === 0x85 || c === 0x2028 || c === 0x2029) break
-      p += c >= 0xd800 && c <= 0xdbff ? 2 : 1
-      col++
-    }
-    // The text starts with '#', so the newline count resets as in go-yaml's read().
-    if (p > from) this.newlines = 0
-    this.pos = p
-    this.column = col
-    return src.slice(from, p)
+    this.skipToBreak()
+    return this.src.slice(from, this.pos)
   }
 
-  private scanLineComment(tokenMark: Mark): void {
-    if (this.newlines > 0) return
+  /**
+   * Advances to the next line break or the end of the input, exactly as repeated skip()
+   * would: one column per character (a surrogate pair is one), and the newline count reset
+   * once a non-blank character is passed. Lines without tab, NEL, LS, PS, NUL or surrogates
+   * are measured with `indexOf`.
+   */
+  private skipToBreak(): void {
+    const src = this.src
+    const from = this.pos
+    let end = this.nextLf.after(from)
+    const cr = this.nextCr.after(from)
+    if (cr < end) end = cr
+    if (this.len < end) end = this.len
+    if (this.nextRare.after(from) >= end) {
+      for (let p = from; p < end; p++) {
+        const c = src.charCodeAt(p)
+        if (c !== SP && c !== TAB) {
+          this.newlines = 0
+          break
+        }
+      }
+      this.pos = end
+      this.column += end - from
+      return
+    }
+    while (!isBreakZ(this.ch())) this.skip()
+  }
+
+  /**
+   * Where a line comment follows on the current line: the offset of its `#` after blanks, or
+   * -1 (none, or a line break was already crossed, or more than 512 blanks: go-yaml's limits).
+   */
+  private lineCommentAhead(): number {
+    if (this.newlines > 0) return -1
     for (let peek = 0; peek < 512; peek++) {
       const c = this.ch(peek)
       if (isBlank(c)) continue
-      if (c === 0x23) {
-        for (let i = 0; i < peek; i++) this.skip()
-        const startMark = this.mark()
-        const text = this.consumeCommentLine()
-        this.comments.push({ scanMark: ZERO, tokenMark, startMark, endMark: ZERO, head: "", line: text, foot: "" })
-      }
-      return
+      return c === 0x23 ? peek : -1
     }
+    return -1
+  }
+
+  /** Records the line comment found by {@link Scanner.lineCommentAhead} `peek` characters ahead. */
+  private addLineComment(tokenMark: Mark, peek: number): void {
+    for (let i = 0; i < peek; i++) this.skip()
+    const startMark = this.mark()
+    const text = this.consumeCommentLine()
+    this.comments.push({ scanMark: ZERO, tokenMark, startMark, endMark: ZERO, head: "", line: text, foot: "" })
   }
 
   /**

@@ -24,8 +24,8 @@ import { decodeScalar, ResolveError, Tags } from "./resolve.js"
  *   `ERR_NO_DOCUMENT` for non-empty input with no document (only comments or blanks)
  */
 export function loadYamlBranches(input: Uint8Array): TreeBranches {
-  const text = decodeYamlInput(input)
-  const composer = new Composer(text)
+  const { text, firstIrregular } = decodeYamlInput(input)
+  const composer = new Composer(text, firstIrregular)
   const branches: TreeBranches = []
   try {
     for (let doc = composer.nextDocument(); doc !== null; doc = composer.nextDocument()) {
@@ -216,22 +216,41 @@ class DocumentReader {
 
   /** The strict pre-pass: duplicate keys (linear) and merge values, as go-yaml's decoder checks them. */
   private checkMapping(node: YamlNode): void {
-    const seen = new Map<string, number>()
+    // Keys are the same when kind and value are. Scalar keys go into a set by value, other
+    // kinds (rare) by kind and value into a set of their own, so the common case builds no id
+    // strings; one set operation per key, and the first occurrence's line is looked up only
+    // for a duplicate that gets reported.
+    const seenScalars = new Set<string>()
+    let seenOthers: Set<string> | null = null
     const content = node.content
     for (let i = 0; i + 1 < content.length; i += 2) {
       const key = content[i]!
-      const id = `${key.kind}\u0000${key.value}`
-      const first = seen.get(id)
-      if (first === undefined) {
-        seen.set(id, key.line)
-      } else if (this.duplicates.length < 20) {
-        this.duplicates.push(`line ${key.line}: mapping key ${JSON.stringify(key.value)} already defined at line ${first}`)
+      let seen = seenScalars
+      let id = key.value
+      if (key.kind !== Kind.Scalar) {
+        seen = seenOthers ??= new Set<string>()
+        id = `${key.kind}\u0000${key.value}`
+      }
+      const size = seen.size
+      seen.add(id)
+      if (seen.size === size && this.duplicates.length < 20) {
+        const first = firstKeyLike(content, key)
+        this.duplicates.push(`line ${key.line}: mapping key ${JSON.stringify(key.value)} already defined at line ${first.line}`)
       }
       if (key.kind === Kind.Scalar && key.tag === Tags.merge && !isMergeable(content[i + 1]!)) {
         throw new SopsError("ERR_FORMAT", `yaml: line ${key.line}: map merge requires map or sequence of maps as the value`)
       }
     }
   }
+}
+
+/** The first key in a mapping's content with the kind and value of `key` (maybe `key` itself). */
+function firstKeyLike(content: readonly YamlNode[], key: YamlNode): YamlNode {
+  for (let i = 0; i < content.length; i += 2) {
+    const k = content[i]!
+    if (k.kind === key.kind && k.value === key.value) return k
+  }
+  return key
 }
 
 function deref(node: YamlNode): YamlNode {
@@ -247,26 +266,33 @@ function isMergeable(value: YamlNode): boolean {
   return false
 }
 
-/**
- * Splits a go-yaml comment block into lines, drops empty lines and each line's `#`, and
- * hands every line to `add` (sops' `appendCommentTo*WithInline`).
+/*
+ * A go-yaml comment block is split into lines; empty lines are dropped and each line loses
+ * its `#` (sops' `appendCommentTo*WithInline`). The two helpers below repeat that loop rather
+ * than share it through a callback: they run several times per mapping item, mostly on empty
+ * text, and a closure over their arguments would be allocated on every call.
  */
-function eachCommentLine(text: string, add: (line: string) => void): void {
+
+function mapComments(text: string, inline: boolean, items: TreeItem[]): void {
   if (text.length === 0) return
   let from = 0
   for (;;) {
     const nl = text.indexOf("\n", from)
     const end = nl < 0 ? text.length : nl
-    if (end > from) add(text.slice(from + 1, end))
+    if (end > from) items.push({ key: new Comment(text.slice(from + 1, end), inline), value: null })
     if (nl < 0) return
     from = nl + 1
   }
 }
 
-function mapComments(text: string, inline: boolean, items: TreeItem[]): void {
-  if (text.length > 0) eachCommentLine(text, (line) => items.push({ key: new Comment(line, inline), value: null }))
-}
-
 function listComments(text: string, inline: boolean, list: TreeValue[]): void {
-  if (text.length > 0) eachCommentLine(text, (line) => list.push(new Comment(line, inline)))
+  if (text.length === 0) return
+  let from = 0
+  for (;;) {
+    const nl = text.indexOf("\n", from)
+    const end = nl < 0 ? text.length : nl
+    if (end > from) list.push(new Comment(text.slice(from + 1, end), inline))
+    if (nl < 0) return
+    from = nl + 1
+  }
 }

@@ -53,6 +53,33 @@ const RESOLVABLE = new Set(["", Tags.str, Tags.bool, Tags.int, Tags.float, Tags.
 const YAML_STYLE_FLOAT = /^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$/
 const DOT_FLOAT = /^\.[0-9]+([eE][-+]?[0-9]+)?$/
 
+/**
+ * False when a plain scalar starting with this code unit can only resolve to a string: the
+ * complement of the characters {@link hintOf} gives a class to (NaN, for "", has one).
+ */
+function mayResolve(c: number): boolean {
+  if (c >= 0x30 && c <= 0x39) return true // digits
+  switch (c) {
+    case 0x2b: // +
+    case 0x2d: // -
+    case 0x2e: // .
+    case 0x7e: // ~
+    case 0x79: // y
+    case 0x59: // Y
+    case 0x6e: // n
+    case 0x4e: // N
+    case 0x74: // t
+    case 0x54: // T
+    case 0x66: // f
+    case 0x46: // F
+    case 0x6f: // o
+    case 0x4f: // O
+      return true
+    default:
+      return Number.isNaN(c)
+  }
+}
+
 /** First-character classes of go-yaml's resolve table: S sign, D digit, M map-only, . dot. */
 function hintOf(c: string | undefined): string {
   if (c === undefined) return "N"
@@ -230,6 +257,12 @@ function decodeBinary(text: string): Uint8Array {
  * strings, `!!binary` becomes bytes (a JS string when valid UTF-8), anything else resolves.
  */
 export function decodeScalar(node: ScalarInput): Scalar {
+  if (node.tag === "") {
+    if (node.quoted) return node.value
+    // An untagged plain scalar whose first character starts no null, bool, number or
+    // timestamp form resolves to itself (resolveUntyped's hint is ""): most sops values.
+    if (!mayResolve(node.value.charCodeAt(0))) return node.value
+  }
   const tag = shortTag(node.tag)
   if (tag === Tags.str || ((node.tag === "" || node.tag === "!") && node.quoted)) return node.value
   const [rtag, value] = resolve(node.tag, node.value)
