@@ -48,6 +48,48 @@ export function base64Encode(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64")
 }
 
+/** The 6-bit value of each standard base64 character by byte; 255 for anything else (`=` too). */
+export const BASE64_SEXTET: Uint8Array = new Uint8Array(256).fill(255)
+for (let i = 0; i < 64; i++) BASE64_SEXTET["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charCodeAt(i)] = i
+
+/**
+ * Decodes the run of standard base64 that starts at `from` in `b` (whole groups of four
+ * characters, the last of which may end in `=` or `==`) and writes the bytes into `b` itself
+ * from `to` on. `to` must not be past `from`: each write then lands before the characters
+ * still to be read. The run ends at the first group that is not four base64 characters; its
+ * length in characters is `Math.ceil(written / 3) * 4`. As Go's `StdEncoding` (and Buffer), the
+ * unused low bits of a padded group are ignored.
+ *
+ * @returns the number of bytes written, or -1 when no group starts at `from` or a group
+ *   ending in `=` does not have two or three base64 characters before its padding
+ */
+export function decodeBase64RunInPlace(b: Uint8Array, from: number, to: number): number {
+  const n = b.length
+  let i = from
+  let w = to
+  for (; i + 4 <= n; i += 4) {
+    const c0 = BASE64_SEXTET[b[i]!]!
+    const c1 = BASE64_SEXTET[b[i + 1]!]!
+    const c2 = BASE64_SEXTET[b[i + 2]!]!
+    const c3 = BASE64_SEXTET[b[i + 3]!]!
+    if ((c0 | c1 | c2 | c3) > 63) break
+    b[w++] = (c0 << 2) | (c1 >> 4)
+    b[w++] = ((c1 & 15) << 4) | (c2 >> 2)
+    b[w++] = ((c2 & 3) << 6) | c3
+  }
+  if (i + 4 <= n && b[i + 3] === 0x3d) {
+    const c0 = BASE64_SEXTET[b[i]!]!
+    const c1 = BASE64_SEXTET[b[i + 1]!]!
+    const pad2 = b[i + 2] === 0x3d
+    const c2 = pad2 ? 0 : BASE64_SEXTET[b[i + 2]!]!
+    if ((c0 | c1 | c2) > 63) return -1
+    b[w++] = (c0 << 2) | (c1 >> 4)
+    if (!pad2) b[w++] = ((c1 & 15) << 4) | (c2 >> 2)
+    i += 4
+  }
+  return i === from ? -1 : w - to
+}
+
 // A character-class check plus a length check: linear, and no backtracking stack on
 // multi-megabyte values (a grouped repetition overflowed the regex stack on large binaries).
 const B64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/

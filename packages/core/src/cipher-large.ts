@@ -7,6 +7,7 @@
  * @module
  */
 import { createDecipheriv, type CipherGCMTypes, type KeyObject } from "node:crypto"
+import { BASE64_SEXTET as SEXTET } from "./bytes.js"
 import { SopsError } from "./errors.js"
 
 /** Values shorter than this take the string path; the chunked path pays off on megabytes. */
@@ -98,10 +99,6 @@ export function decryptLargeValue(
     )
   }
 }
-
-/** Sextet of each base64 character; 255 for anything else (including `=`). */
-const SEXTET = new Uint8Array(256).fill(255)
-for (let i = 0; i < 64; i++) SEXTET["ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".charCodeAt(i)] = i
 
 /**
  * Strict standard base64 of `src[start, end)` (length a multiple of 4, up to two `=` at the

@@ -3,9 +3,10 @@
  * and sops' type tags (spec section 2).
  * @module
  */
+import { isUtf8 } from "node:buffer"
 import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from "node:crypto"
 import { decryptLargeValue, LARGE_VALUE_BYTES, parseLargeValue } from "./cipher-large.js"
-import { base64DecodeStrict, base64Encode, bytesToStringValue, stringBytes, utf8 } from "./bytes.js"
+import { base64DecodeStrict, base64Encode, decodeBase64RunInPlace, stringBytes } from "./bytes.js"
 import { SopsError } from "./errors.js"
 import { formatFloatF } from "./gofmt.js"
 import { parseRFC3339 } from "./time.js"
@@ -21,28 +22,10 @@ export type Plain = Exclude<Scalar, null> | Comment
 // Go: ^ENC\[AES256_GCM,data:(.+),iv:(.+),tag:(.+),type:(.+)\]  (`.` excludes only \n)
 const ENC_RE = /^ENC\[AES256_GCM,data:([^\n]+),iv:([^\n]+),tag:([^\n]+),type:([^\n]+)\]/
 
-/** Length of `ENC[AES256_GCM,data:`. */
+const PREFIX = "ENC[AES256_GCM,data:"
+
+/** Length of {@link PREFIX}. */
 const DATA_START = 20
-
-// 1 for the characters of standard base64 (without `=`), by char code.
-const B64_CHAR = new Uint8Array(128)
-for (const c of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/") B64_CHAR[c.charCodeAt(0)] = 1
-
-/**
- * End of a canonical base64 part starting at `i` (at least 4 characters, a multiple of 4
- * long, at most two `=` at its end), or -1.
- */
-function base64PartEnd(s: string, i: number): number {
-  const n = s.length
-  let k = i
-  for (; k < n; k++) {
-    const c = s.charCodeAt(k)
-    if (c >= 128 || B64_CHAR[c] !== 1) break
-  }
-  if (k === i) return -1
-  if (s.charCodeAt(k) === 0x3d) k += s.charCodeAt(k + 1) === 0x3d ? 2 : 1
-  return (k - i) % 4 === 0 ? k : -1
-}
 
 /**
  * Where a value sits, for error messages: a string, or a function computing it (so the hot
@@ -71,32 +54,70 @@ export interface EncryptedParts {
  * The parts of a value in the shape sops itself writes (each part canonical base64, a
  * lower-case type, nothing after the closing bracket), or null for anything else, which then
  * goes through {@link parseEncryptedValue} and gets its precise error. A value of this shape
- * has exactly one `,iv:`, `,tag:` and `,type:`, so it splits as `ENC_RE` would split it, and
- * its parts decode as `base64DecodeStrict` would decode them; a hand-written scan is about
- * twice as fast as one regex here, and leaves the split points at hand.
+ * has exactly one `,iv:`, `,tag:` and `,type:` (base64 has no commas), so it splits as
+ * `ENC_RE` would split it, and its parts decode as `base64DecodeStrict` would decode them.
+ *
+ * The text is copied to bytes once and each part is checked and decoded in the same pass, in
+ * place, so data, iv and tag are views of that one buffer: about twice as fast as scanning
+ * the string and decoding three slices with `Buffer.from`. The copy is UTF-8, so a non-ASCII
+ * character becomes bytes of 0x80 and up, which no position of the shape accepts, and every
+ * byte is checked (prefix, three parts, three separators, type, bracket).
+ *
+ * @internal exported for tests
  */
-function parseCanonical(s: string): EncryptedParts | null {
-  if (!s.startsWith("ENC[AES256_GCM,data:")) return null
-  const dataEnd = base64PartEnd(s, DATA_START)
-  if (dataEnd < 0 || !s.startsWith(",iv:", dataEnd)) return null
-  const ivEnd = base64PartEnd(s, dataEnd + 4)
-  if (ivEnd < 0 || !s.startsWith(",tag:", ivEnd)) return null
-  const tagEnd = base64PartEnd(s, ivEnd + 5)
-  if (tagEnd < 0 || !s.startsWith(",type:", tagEnd)) return null
-  const last = s.length - 1
-  if (last <= tagEnd + 6 || s.charCodeAt(last) !== 0x5d) return null
-  for (let k = tagEnd + 6; k < last; k++) {
-    const c = s.charCodeAt(k)
+export function parseCanonical(s: string): EncryptedParts | null {
+  if (!s.startsWith(PREFIX)) return null
+  const b = Buffer.from(s, "utf8")
+  const nData = decodeBase64RunInPlace(b, DATA_START, 0)
+  if (nData < 0) return null
+  let i = DATA_START + runLength(nData)
+  if (!hasAscii(b, i, ",iv:")) return null
+  const nIv = decodeBase64RunInPlace(b, i + 4, nData)
+  if (nIv < 0) return null
+  i += 4 + runLength(nIv)
+  if (!hasAscii(b, i, ",tag:")) return null
+  const ivEnd = nData + nIv
+  const nTag = decodeBase64RunInPlace(b, i + 5, ivEnd)
+  if (nTag !== TAG_LENGTH) return null
+  i += 5 + runLength(nTag)
+  if (!hasAscii(b, i, ",type:")) return null
+  const type = typeName(b, i + 6)
+  if (type === null) return null
+  // Plain views: cheaper to make than Buffer.subarray (no species lookup), and all crypto needs.
+  const { buffer, byteOffset } = b
+  return {
+    data: new Uint8Array(buffer, byteOffset, nData),
+    iv: new Uint8Array(buffer, byteOffset + nData, nIv),
+    tag: new Uint8Array(buffer, byteOffset + ivEnd, TAG_LENGTH),
+    type,
+  }
+}
+
+/** Characters of a base64 run that decoded to `n` bytes. */
+function runLength(n: number): number {
+  return Math.ceil(n / 3) * 4
+}
+
+/** Whether `b` holds the ASCII text `lit` at `at`. */
+function hasAscii(b: Uint8Array, at: number, lit: string): boolean {
+  if (at + lit.length > b.length) return false
+  for (let k = 0; k < lit.length; k++) if (b[at + k] !== lit.charCodeAt(k)) return false
+  return true
+}
+
+/**
+ * The type of `...,type:<type>]`, from `at` to the closing bracket (the last byte): one or
+ * more lower-case ASCII letters, or null. `str`, the common case, is not copied out.
+ */
+function typeName(b: Buffer, at: number): string | null {
+  const last = b.length - 1
+  if (last <= at || b[last] !== 0x5d) return null
+  for (let k = at; k < last; k++) {
+    const c = b[k]!
     if (c < 0x61 || c > 0x7a) return null
   }
-  const tag = Buffer.from(s.slice(ivEnd + 5, tagEnd), "base64")
-  if (tag.length !== TAG_LENGTH) return null
-  return {
-    data: Buffer.from(s.slice(DATA_START, dataEnd), "base64"),
-    iv: Buffer.from(s.slice(dataEnd + 4, ivEnd), "base64"),
-    tag,
-    type: s.slice(tagEnd + 6, last),
-  }
+  if (last - at === 3 && b[at] === 0x73 && b[at + 1] === 0x74 && b[at + 2] === 0x72) return "str"
+  return b.toString("latin1", at, last)
 }
 
 /**
@@ -132,23 +153,31 @@ function cipherName(key: KeyObject): "aes-128-gcm" | "aes-192-gcm" | "aes-256-gc
   throw new SopsError("ERR_DECRYPT_FAILED", `the data key has ${String(n)} bytes; AES needs 16, 24 or 32`)
 }
 
-/** Serialises a value as sops does before encryption (and for the MAC). */
-export function plainBytesOf(v: Plain): { bytes: Uint8Array; type: TypeTag } {
-  if (typeof v === "string") return { bytes: utf8(v), type: "str" }
-  if (v instanceof Uint8Array) return { bytes: v, type: "str" }
-  if (typeof v === "bigint") return { bytes: utf8(v.toString()), type: "int" }
-  if (typeof v === "number") return { bytes: utf8(formatFloatF(v)), type: "float" }
-  if (typeof v === "boolean") return { bytes: utf8(v ? "True" : "False"), type: "bool" }
-  if (v instanceof Timestamp) return { bytes: utf8(v.toRFC3339Nano()), type: "time" }
-  if (v instanceof Comment) return { bytes: utf8(v.value), type: "comment" }
-  throw new SopsError("ERR_UNSUPPORTED_VALUE", `value to encrypt has unsupported type ${typeof v}`)
+/** A value serialised as sops does before encryption (and for the MAC), with its type tag. */
+export interface PlainBytes {
+  readonly bytes: Uint8Array
+  readonly type: TypeTag
 }
 
-function isEmpty(v: Plain): boolean {
-  if (typeof v === "string") return v === ""
-  if (v instanceof Uint8Array) return v.length === 0
-  if (v instanceof Comment) return v.value === ""
-  return false
+/**
+ * UTF-8 of a short-lived string (a value being encrypted or hashed, an AAD): Buffer's
+ * encoder takes small strings from a shared pool, where a `TextEncoder` array costs an
+ * ArrayBuffer of its own per value.
+ */
+function transientUtf8(s: string): Buffer {
+  return Buffer.from(s, "utf8")
+}
+
+/** Serialises a value as sops does before encryption (and for the MAC). */
+export function plainBytesOf(v: Plain): PlainBytes {
+  if (typeof v === "string") return { bytes: transientUtf8(v), type: "str" }
+  if (v instanceof Uint8Array) return { bytes: v, type: "str" }
+  if (typeof v === "bigint") return { bytes: transientUtf8(v.toString()), type: "int" }
+  if (typeof v === "number") return { bytes: transientUtf8(formatFloatF(v)), type: "float" }
+  if (typeof v === "boolean") return { bytes: transientUtf8(v ? "True" : "False"), type: "bool" }
+  if (v instanceof Timestamp) return { bytes: transientUtf8(v.toRFC3339Nano()), type: "time" }
+  if (v instanceof Comment) return { bytes: transientUtf8(v.value), type: "comment" }
+  throw new SopsError("ERR_UNSUPPORTED_VALUE", `value to encrypt has unsupported type ${typeof v}`)
 }
 
 const EMPTY = new Uint8Array(0)
@@ -182,43 +211,73 @@ function parseHexFloat(s: string): number | null {
   return m[1] === "-" ? -v : v
 }
 
-function convertDecrypted(bytes: Uint8Array, type: string, where: Where): Plain {
-  const text = (): string => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8")
-  const bad = (): never => {
-    throw new SopsError("ERR_DECRYPT_FAILED", `value at ${at(where)} does not parse as its type "${type}"`)
-  }
+const TRUE_TEXTS: readonly string[] = ["1", "t", "T", "TRUE", "true", "True"]
+const FALSE_TEXTS: readonly string[] = ["0", "f", "F", "FALSE", "false", "False"]
+
+/** A plain `Uint8Array` over the same memory, for bytes handed to callers as a value. */
+function plainView(b: Buffer): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.byteLength)
+}
+
+function notOfType(type: string, where: Where): never {
+  throw new SopsError("ERR_DECRYPT_FAILED", `value at ${at(where)} does not parse as its type "${type}"`)
+}
+
+/** The typed value of decrypted bytes (sops' `decryptValue` type switch). */
+function convertDecrypted(bytes: Buffer, type: string, where: Where): Plain {
   switch (type) {
     case "str":
-      return bytesToStringValue(bytes)
+      // A Go string value: text when valid UTF-8, else the bytes (as `bytesToStringValue`).
+      return isUtf8(bytes) ? bytes.toString("utf8") : plainView(bytes)
     case "int": {
-      const s = text()
-      if (!INT_RE.test(s)) return bad()
+      const s = bytes.toString("utf8")
+      if (!INT_RE.test(s)) return notOfType(type, where)
       const n = BigInt(s)
-      if (n < INT64_MIN || n > INT64_MAX) return bad()
+      if (n < INT64_MIN || n > INT64_MAX) return notOfType(type, where)
       return n
     }
     case "float": {
-      const n = parseGoFloat(text())
-      return n === null ? bad() : n
+      const n = parseGoFloat(bytes.toString("utf8"))
+      return n === null ? notOfType(type, where) : n
     }
     case "bool": {
-      const s = text()
-      if (["1", "t", "T", "TRUE", "true", "True"].includes(s)) return true
-      if (["0", "f", "F", "FALSE", "false", "False"].includes(s)) return false
-      return bad()
+      const s = bytes.toString("utf8")
+      if (TRUE_TEXTS.includes(s)) return true
+      if (FALSE_TEXTS.includes(s)) return false
+      return notOfType(type, where)
     }
     case "time": {
-      const t = parseRFC3339(text())
-      return t === null ? bad() : t
+      const t = parseRFC3339(bytes.toString("utf8"))
+      return t === null ? notOfType(type, where) : t
     }
     case "comment":
-      return new Comment(text())
+      return new Comment(bytes.toString("utf8"))
     case "bytes":
       // Legacy Python sops; Go 3.13.2 panics here. Raw bytes are the faithful reading.
       return new Uint8Array(bytes)
     default:
       throw new SopsError("ERR_DECRYPT_FAILED", `value at ${at(where)} has unknown type tag "${type}"`)
   }
+}
+
+/**
+ * Fresh IVs are cut from one CSPRNG draw per {@link IV_BATCH} values: a `randomBytes` call
+ * costs microseconds whatever its size, which made one call per value most of the time of
+ * encrypting a file. Each batch is a new buffer and each IV is handed out once, so IVs stay
+ * independent, unpredictable and never reused.
+ */
+const IV_BATCH = 128
+let ivBatch: Buffer = Buffer.alloc(0)
+let ivNext = 0
+
+function freshIv(): Buffer {
+  if (ivNext + IV_LENGTH > ivBatch.length) {
+    ivBatch = randomBytes(IV_LENGTH * IV_BATCH)
+    ivNext = 0
+  }
+  const iv = ivBatch.subarray(ivNext, ivNext + IV_LENGTH)
+  ivNext += IV_LENGTH
+  return iv
 }
 
 /** Options of a {@link ValueCipher}. */
@@ -252,17 +311,24 @@ export class ValueCipher {
    * unencrypted, as sops does.
    */
   encrypt(value: Plain, aad: string): string {
-    if (isEmpty(value)) return ""
-    const { bytes, type } = plainBytesOf(value)
-    let iv: Uint8Array | undefined
-    if (this.#stash !== null) iv = this.#stash.get(stashKey(type, bytes, aad))
-    iv ??= randomBytes(IV_LENGTH)
+    return this.encryptPlainBytes(plainBytesOf(value), aad)
+  }
+
+  /**
+   * {@link encrypt} for a value already serialised by `plainBytesOf` (the tree walk has those
+   * bytes at hand for the MAC). Empty bytes, which only empty strings, byte strings and
+   * comments serialise to, are returned as "" unencrypted, as {@link encrypt} does.
+   */
+  encryptPlainBytes(plain: PlainBytes, aad: string): string {
+    const { bytes, type } = plain
+    if (bytes.length === 0) return ""
+    const iv = (this.#stash === null ? undefined : this.#stash.get(stashKey(type, bytes, aad))) ?? freshIv()
     const c = createCipheriv(this.#algo, this.#key, iv, { authTagLength: TAG_LENGTH })
-    c.setAAD(utf8(aad))
+    c.setAAD(transientUtf8(aad))
     const data = c.update(bytes)
     c.final()
     const tag = c.getAuthTag()
-    return `ENC[AES256_GCM,data:${base64Encode(data)},iv:${base64Encode(iv)},tag:${base64Encode(tag)},type:${type}]`
+    return `ENC[AES256_GCM,data:${data.toString("base64")},iv:${base64Encode(iv)},tag:${tag.toString("base64")},type:${type}]`
   }
 
   /**
@@ -281,7 +347,7 @@ export class ValueCipher {
   decryptForMac(enc: string, aad: string, where: Where = aad): { value: Plain; macBytes: Uint8Array } {
     if (enc === "") return { value: "", macBytes: EMPTY }
     const parts = parseCanonical(enc) ?? parseEncryptedValue(enc, where)
-    return this.#typed(this.decryptParts(parts, aad, where), parts.type, parts.iv, aad, where)
+    return this.#typed(this.#decipher(parts, aad, where), parts.type, parts.iv, aad, where)
   }
 
   /**
@@ -295,29 +361,36 @@ export class ValueCipher {
     if (parts === null) return this.decryptForMac(Buffer.from(enc.buffer, enc.byteOffset, enc.byteLength).toString("latin1"), aad, where)
     const cipher = { algo: this.#algo, key: this.#key, aad, tagLength: TAG_LENGTH }
     const bytes = decryptLargeValue(enc, parts, cipher, () => at(where), inPlace)
-    return this.#typed(bytes, parts.type, parts.iv, aad, where)
+    return this.#typed(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), parts.type, parts.iv, aad, where)
   }
 
-  /** The typed value of decrypted bytes, its MAC bytes, and the IV remembered for re-encryption. */
-  #typed(bytes: Uint8Array, type: string, iv: Uint8Array, aad: string, where: Where): { value: Plain; macBytes: Uint8Array } {
+  /**
+   * The typed value of decrypted bytes, its MAC bytes, and the IV remembered for
+   * re-encryption. A decrypted value of type int, float, bool or time is of that type, so
+   * `plainBytesOf(value).type === type` and the stash key can use `type` as it is.
+   */
+  #typed(bytes: Buffer, type: string, iv: Uint8Array, aad: string, where: Where): { value: Plain; macBytes: Uint8Array } {
     const value = convertDecrypted(bytes, type, where)
     const macBytes = type === "str" || type === "bytes" || type === "comment" ? bytes : plainBytesOf(value).bytes
-    if (this.#stash !== null && type !== "bytes") {
-      this.#stash.set(stashKey(type === "str" || type === "comment" ? type : plainBytesOf(value).type, macBytes, aad), iv)
-    }
+    if (this.#stash !== null && type !== "bytes") this.#stash.set(stashKey(type, macBytes, aad), iv)
     return { value, macBytes }
   }
 
   /** Decrypts and authenticates the raw bytes of a parsed value. */
   decryptParts(parts: EncryptedParts, aad: string, where: Where): Uint8Array {
+    return plainView(this.#decipher(parts, aad, where))
+  }
+
+  /** {@link decryptParts}, keeping the Buffer that `update()` returns. */
+  #decipher(parts: EncryptedParts, aad: string, where: Where): Buffer {
     try {
       const d = createDecipheriv(this.#algo, this.#key, parts.iv, { authTagLength: TAG_LENGTH })
-      d.setAAD(Buffer.from(aad, "utf8")) // pooled: cheaper than a TextEncoder array per value
+      d.setAAD(transientUtf8(aad))
       d.setAuthTag(parts.tag)
       // GCM's final() yields no bytes; it only checks the tag. Keep update()'s buffer as is.
       const out = d.update(parts.data)
       d.final()
-      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength)
+      return out
     } catch (cause) {
       throw new SopsError(
         "ERR_DECRYPT_FAILED",

@@ -170,9 +170,13 @@ class Walker {
     const isComment = v instanceof Comment
     const enc = this.decide(matched, isComment)
     if (this.#mode === "encrypt") {
-      if ((!this.#sel.macOnlyEncrypted || enc) && !isComment) this.#hash.update(plainBytesOf(v).bytes)
+      const hashed = (!this.#sel.macOnlyEncrypted || enc) && !isComment
+      if (!hashed && !enc) return v
+      // Serialised once, for both the MAC and the cipher.
+      const plain = plainBytesOf(v)
+      if (hashed) this.#hash.update(plain.bytes)
       if (!enc) return v
-      const out = this.#cipher.encrypt(v, aad)
+      const out = this.#cipher.encryptPlainBytes(plain, aad)
       const cr = this.#sel.commentRule
       if (isComment && cr && !cr.selects && cr.regex?.test(out)) {
         throw new SopsError(

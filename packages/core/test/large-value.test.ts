@@ -53,6 +53,8 @@ describe("large byte values", () => {
     const inPlace = cipher.decryptBytesForMac(owned, "data:", "data", true)
     expect(Buffer.from(inPlace.value as Uint8Array).equals(payload)).toBe(true)
     expect((inPlace.value as Uint8Array).buffer).toBe(owned.buffer)
+    // Callers get plain Uint8Arrays on every path, as before (not the Buffers used inside).
+    for (const r of [viaString, viaBytes, inPlace]) expect(Object.getPrototypeOf(r.value)).toBe(Uint8Array.prototype)
   })
 
   it("fail like the string path: wrong AAD, bad base64, a line break in the data", () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest"
 import { ValueCipher } from "../src/cipher.js"
 import { compileSelection } from "../src/selection.js"
 import { MAC_ONLY_ENCRYPTED_INIT, decryptTree, encryptTree } from "../src/tree-crypto.js"
-import { Comment, NonStringKey, TreeBranch, type TreeValue } from "../src/tree.js"
+import { Comment, NonStringKey, Timestamp, TreeBranch, type TreeValue } from "../src/tree.js"
 import type { EncryptionOptions } from "../src/metadata/model.js"
 
 const KEY = new Uint8Array(32).fill(7)
@@ -135,6 +135,49 @@ describe("tree encryption and the MAC", () => {
       expect.objectContaining({ code: "ERR_VALUE_INVALID" }),
     )
   })
+
+  it.each([{}, { macOnlyEncrypted: true }, { unencryptedSuffix: "_u" }] as EncryptionOptions[])(
+    "serialises each value once for the MAC and the cipher, and decrypts to the same values and MAC (%j)",
+    (opts) => {
+      const values: [string, TreeValue][] = [
+        ["s", "text ünï 😀"],
+        ["i", -42n],
+        ["f", 0.1],
+        ["t", true],
+        ["ts", new Timestamp(1700000000, 5, 60)],
+        ["raw", new Uint8Array([0xff, 0x01])],
+        ["empty", ""],
+        ["s_u", "clear"],
+        ["n_u", 7n],
+      ]
+      const tree = b([[new Comment(" c"), null], ...values, ["list", ["a", 1n, new Comment(" in list")]]])
+      const cipher = new ValueCipher(KEY)
+      const sel = compileSelection(opts)
+      const mac = encryptTree([tree], cipher, sel)
+      const clear = opts.unencryptedSuffix ? ["s_u", "n_u"] : []
+      const h = createHash("sha512")
+      if (opts.macOnlyEncrypted) h.update(MAC_ONLY_ENCRYPTED_INIT)
+      const texts: [string, string | Uint8Array][] = [
+        ["s", "text ünï 😀"],
+        ["i", "-42"],
+        ["f", "0.1"],
+        ["t", "True"],
+        ["ts", "2023-11-14T23:13:20.000000005+01:00"],
+        ["raw", new Uint8Array([0xff, 0x01])],
+        ["s_u", "clear"],
+        ["n_u", "7"],
+        ["list", "a"],
+        ["list", "1"],
+      ]
+      for (const [k, t] of texts) if (!(opts.macOnlyEncrypted && clear.includes(k))) h.update(t)
+      expect(mac).toBe(h.digest("hex").toUpperCase())
+      for (const [k] of values) expect(isEnc(tree.get(k))).toBe(k !== "empty" && !clear.includes(k))
+      const { mac: back } = decryptTree([tree], cipher, sel)
+      expect(back).toBe(mac)
+      for (const [k, v] of values) expect(tree.get(k)).toEqual(v)
+      expect(tree.get("list")).toEqual(["a", 1n, new Comment(" in list")])
+    },
+  )
 
   it("rejects conflicting selection options", () => {
     expect(() => compileSelection({ encryptedRegex: "a", unencryptedSuffix: "_u" })).toThrowError(
