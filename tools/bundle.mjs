@@ -12,7 +12,7 @@ const bundles = [
   // core's own lazy dependencies (yaml, re2js) stay external and load on first use.
   { pkg: "core", external: ["yaml", "re2js"] },
   // age loads typage, @noble and the SSH code only for the key types that need them.
-  { pkg: "age", external: ["@sops-ts/core", "age-encryption", "@noble/*", "@scure/*"] },
+  { pkg: "age", external: ["@sops-ts/core", "age-encryption", "@noble/*", "@scure/*", "bcrypt-pbkdf"] },
 ]
 
 for (const { pkg, external } of bundles) {

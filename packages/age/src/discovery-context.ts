@@ -4,6 +4,7 @@
  * @module
  */
 import { isAbsolute, join } from "node:path"
+import type { SshPassphraseCallback } from "./internal/locked-ssh-identity.js"
 
 /** Where discovery reads from. */
 export interface DiscoveryContext {
@@ -14,6 +15,11 @@ export interface DiscoveryContext {
   readonly platform?: NodeJS.Platform | undefined
   /** Unlocks passphrase-encrypted identity files; without it they are a load error. */
   readonly passphrase?: ((source: string) => string | Promise<string>) | undefined
+  /**
+   * Unlocks passphrase-protected SSH keys (`SOPS_AGE_SSH_PRIVATE_KEY_FILE`, `~/.ssh/id_*`),
+   * asked only when a file has a stanza for the key; without it such keys never open.
+   */
+  readonly sshPassphrase?: SshPassphraseCallback | undefined
   readonly signal?: AbortSignal | undefined
 }
 

@@ -14,12 +14,16 @@ import { join } from "node:path"
 import { SopsError } from "@sops-ts/core"
 import {
   decryptIdentityFile,
+  inspectSshKeyText,
   isEncryptedIdentityFile,
+  lockedSshIdentity,
   parseAgeIdentities,
   type AgeIdentity,
 } from "./identities.js"
 import { homeOf, userConfigDir, type DiscoveryContext } from "./discovery-context.js"
+import { lazySshIdentity } from "./internal/lazy-ssh.js"
 import { ShlexError, shlexSplit } from "./internal/shlex.js"
+import { parseAuthorizedKey, type SshPublicKey } from "./internal/ssh-keys.js"
 
 export { userConfigDir, type DiscoveryContext }
 
@@ -148,14 +152,57 @@ async function parseSource(
   return result
 }
 
-async function parseSshSource(text: string, source: string): Promise<DiscoveryResult> {
+/**
+ * The public half of a passphrase-protected PEM key, from `<path>.pub` as sops reads it
+ * (`ssh_parse.go:readPublicKeyFile`).
+ */
+async function readPublicKeyFile(path: string, source: string): Promise<SshPublicKey> {
+  const pubPath = `${path}.pub`
+  let text: string
+  try {
+    text = await readFile(pubPath, "utf8")
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "error"
+    throw new SopsError(
+      "ERR_KEY_FAILED",
+      `${source}: the SSH key is passphrase-protected and its public key could not be read from ${pubPath} (${code})`,
+      { cause: err },
+    )
+  }
+  try {
+    return parseAuthorizedKey(text).publicKey
+  } catch (err) {
+    const reason = err instanceof SopsError ? err.message : "malformed key"
+    throw new SopsError("ERR_KEY_FAILED", `${source}: invalid public key in ${pubPath}: ${reason}`, { cause: err })
+  }
+}
+
+/**
+ * Parses an SSH private key source. A passphrase-protected key read from a file becomes an
+ * identity that asks `ctx.sshPassphrase` when a file has a stanza for it (as sops 3.10+ does);
+ * from a command (`path` null) it is an error, as in sops.
+ */
+async function parseSshSource(text: string, source: string, path: string | null, ctx: DiscoveryContext): Promise<DiscoveryResult> {
   const result = emptyResult()
   if (!/-----BEGIN [A-Z0-9 ]*PRIVATE KEY-----/.test(text)) {
     result.errors.push(loadError(source, `${source}: not an SSH private key`))
     return result
   }
   try {
-    result.identities.push(...parseAgeIdentities(text, source))
+    const inspected = inspectSshKeyText(text, source)
+    if (!inspected.locked) {
+      result.identities.push({ kind: inspected.key.type, source, identity: lazySshIdentity(inspected.key) })
+    } else if (path === null) {
+      result.errors.push(
+        loadError(
+          source,
+          `${source}: the SSH key is passphrase-protected, which is not supported for SOPS_AGE_SSH_PRIVATE_KEY_CMD (as in sops); have the command print an unencrypted key`,
+        ),
+      )
+    } else {
+      const publicKey = inspected.key.format === "openssh" ? inspected.key.publicKey : await readPublicKeyFile(path, source)
+      result.identities.push(lockedSshIdentity(inspected.key, publicKey, source, path, ctx.sshPassphrase))
+    }
   } catch (err) {
     if (!(err instanceof SopsError)) throw err
     result.errors.push({ source, error: new SopsError("ERR_KEY_FAILED", err.message, { cause: err }) })
@@ -188,7 +235,7 @@ export async function discoverStaticIdentities(ctx: DiscoveryContext): Promise<{
   if (sshFile !== undefined) {
     const source = `SOPS_AGE_SSH_PRIVATE_KEY_FILE (${sshFile})`
     const text = await readSource(sshFile, source)
-    if (typeof text === "string") merge(ssh, await parseSshSource(text, source))
+    if (typeof text === "string") merge(ssh, await parseSshSource(text, source, sshFile, ctx))
     else ssh.errors.push(text)
   } else ssh.unused.push("SOPS_AGE_SSH_PRIVATE_KEY_FILE")
 
@@ -201,7 +248,7 @@ export async function discoverStaticIdentities(ctx: DiscoveryContext): Promise<{
         continue
       }
       const text = await readSource(path, path)
-      if (typeof text === "string") merge(ssh, await parseSshSource(text, path))
+      if (typeof text === "string") merge(ssh, await parseSshSource(text, path, path, ctx))
       else ssh.errors.push(text)
     }
   }
@@ -243,7 +290,7 @@ export async function discoverCommandIdentities(
   const sshCmd = ctx.env["SOPS_AGE_SSH_PRIVATE_KEY_CMD"]
   if (sshCmd !== undefined) {
     const out = await runKeyCommand("SOPS_AGE_SSH_PRIVATE_KEY_CMD", sshCmd, recipient, ctx)
-    if (typeof out === "string") merge(ssh, await parseSshSource(out, "SOPS_AGE_SSH_PRIVATE_KEY_CMD output"))
+    if (typeof out === "string") merge(ssh, await parseSshSource(out, "SOPS_AGE_SSH_PRIVATE_KEY_CMD output", null, ctx))
     else ssh.errors.push(out)
   }
   const keyCmd = ctx.env["SOPS_AGE_KEY_CMD"]

@@ -10,8 +10,15 @@ import { encodeStdBase64 } from "./internal/base64.js"
 import { Bech32Error, bech32Decode, bech32Encode } from "./internal/bech32.js"
 import { decodeArmor } from "./internal/format.js"
 import { lazySshIdentity } from "./internal/lazy-ssh.js"
+import { LockedSshIdentity, type SshPassphraseCallback } from "./internal/locked-ssh-identity.js"
 import { PluginNameError, pluginNameOfIdentity } from "./internal/plugin-names.js"
-import { parseSshPrivateKey } from "./internal/ssh-keys.js"
+import {
+  inspectSshPrivateKey,
+  parseSshPrivateKey,
+  type InspectedSshPrivateKey,
+  type LockedSshPrivateKey,
+  type SshPublicKey,
+} from "./internal/ssh-keys.js"
 import { loadTypage } from "./internal/typage.js"
 import { x25519IdentityScalar, x25519PrivateKey, x25519PublicBytes } from "./internal/x25519-identity.js"
 
@@ -40,6 +47,14 @@ export interface ParseAgeIdentitiesOptions {
    * for `SOPS_AGE_KEY`. Default: true. Key files and command output use one per line.
    */
   readonly multiplePerLine?: boolean
+  /**
+   * Accepts a passphrase-protected SSH private key in OpenSSH format (whose public half is
+   * stored in the clear): the identity asks this callback for the passphrase when a file has
+   * a stanza for the key. Without it such a key is refused. A passphrase-protected PEM key
+   * is refused either way: its public half is only in the `.pub` file next to it, which
+   * discovery reads.
+   */
+  readonly onSshPassphrase?: SshPassphraseCallback
 }
 
 /** Whether `text` is a passphrase-encrypted age file (binary or armored), as sops checks it. */
@@ -91,15 +106,16 @@ function bech32Reason(err: unknown): string {
 /**
  * Parses identity text: one `AGE-SECRET-KEY-1…` (X25519), `AGE-SECRET-KEY-PQ-1…`
  * (post-quantum hybrid) or `AGE-PLUGIN-<NAME>-1…` (plugin) identity per line, with empty
- * lines and `#` comments skipped; or a single unencrypted SSH private key (OpenSSH or PEM,
- * Ed25519 or RSA). Plugin identities are checked (Bech32, plugin name) but their plugin is
- * not run here.
+ * lines and `#` comments skipped; or a single SSH private key (OpenSSH or PEM, Ed25519 or
+ * RSA; passphrase-protected only in OpenSSH format and with `onSshPassphrase`). Plugin
+ * identities are checked (Bech32, plugin name) but their plugin is not run here.
  *
  * @param text - the identity text
  * @param source - where it came from (named in error messages; the content never is)
  * @throws SopsError `ERR_INVALID_ARGUMENT` naming the source and line of a malformed identity,
  *   or when the text is a passphrase-encrypted identity file (see {@link ageKeyService}'s
- *   `passphrase` option)
+ *   `passphrase` option) or a passphrase-protected SSH key that cannot be used (see
+ *   {@link ParseAgeIdentitiesOptions.onSshPassphrase})
  */
 export function parseAgeIdentities(text: string, source: string, options?: ParseAgeIdentitiesOptions): AgeIdentity[] {
   if (isEncryptedIdentityFile(text)) {
@@ -109,14 +125,23 @@ export function parseAgeIdentities(text: string, source: string, options?: Parse
     )
   }
   if (SSH_PRIVATE_KEY.test(text)) {
-    let parsed
-    try {
-      parsed = parseSshPrivateKey(text)
-    } catch (err) {
-      const reason = err instanceof SopsError ? err.message : "malformed key"
-      throw new SopsError("ERR_INVALID_ARGUMENT", `${source}: invalid SSH identity: ${reason}`, { cause: err })
+    const inspected = inspectSshKeyText(text, source)
+    if (!inspected.locked) return [{ kind: inspected.key.type, source, identity: lazySshIdentity(inspected.key) }]
+    const ask = options?.onSshPassphrase
+    if (ask === undefined) {
+      throw new SopsError(
+        "ERR_INVALID_ARGUMENT",
+        `${source}: the SSH private key is passphrase-protected; supply an onSshPassphrase callback to unlock it`,
+      )
     }
-    return [{ kind: parsed.type, source, identity: lazySshIdentity(parsed) }]
+    if (inspected.key.format === "pem") {
+      throw new SopsError(
+        "ERR_INVALID_ARGUMENT",
+        `${source}: a passphrase-protected PEM private key cannot be used without its public key; ` +
+          "convert it to the OpenSSH format (`ssh-keygen -p -f <key>`) or let discovery read it with its .pub file",
+      )
+    }
+    return [lockedSshIdentity(inspected.key, inspected.key.publicKey, source, null, ask)]
   }
   const multiple = options?.multiplePerLine ?? true
   const identities: AgeIdentity[] = []
@@ -147,6 +172,35 @@ export function parseAgeIdentities(text: string, source: string, options?: Parse
     }
   }
   return identities
+}
+
+/**
+ * Reads SSH private key text: the key, or the passphrase-protected key still locked.
+ * @throws SopsError `ERR_INVALID_ARGUMENT` naming `source` (never the content)
+ * @internal
+ */
+export function inspectSshKeyText(text: string, source: string): InspectedSshPrivateKey {
+  try {
+    return inspectSshPrivateKey(text)
+  } catch (err) {
+    const reason = err instanceof SopsError ? err.message : "malformed key"
+    throw new SopsError("ERR_INVALID_ARGUMENT", `${source}: invalid SSH identity: ${reason}`, { cause: err })
+  }
+}
+
+/**
+ * The identity of a passphrase-protected SSH key: `ask` is called for the passphrase only
+ * when a file has a stanza for `publicKey`.
+ * @internal
+ */
+export function lockedSshIdentity(
+  locked: LockedSshPrivateKey,
+  publicKey: SshPublicKey,
+  source: string,
+  path: string | null,
+  ask: SshPassphraseCallback | undefined,
+): AgeIdentity {
+  return { kind: publicKey.type, source, identity: new LockedSshIdentity(locked, publicKey, source, path, ask) }
 }
 
 /**

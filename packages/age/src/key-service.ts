@@ -15,7 +15,8 @@ import type { DiscoveryContext } from "./discovery-context.js"
 import type { DiscoveryResult } from "./discovery.js"
 import { parseAgeIdentities, type AgeIdentity } from "./identities.js"
 import { decryptWithHeader } from "./internal/decrypt-file.js"
-import { decodeArmor, encodeArmor, parseHeader } from "./internal/format.js"
+import { decodeArmor, encodeArmor, parseHeader, type AgeHeader } from "./internal/format.js"
+import { LockedSshIdentity, type SshPassphraseCallback } from "./internal/locked-ssh-identity.js"
 import { AgePluginFailure, PluginIdentities, PluginRecipient, type PluginIdentityEntry } from "./internal/plugin-lazy.js"
 import { DEFAULT_PLUGIN_TIMEOUT_MS, type AgePluginPromptHandler, type PluginRunOptions } from "./internal/plugin-types.js"
 import { MAX_SMALL_FILE, encryptSmallFile } from "./internal/small-file.js"
@@ -27,9 +28,9 @@ import { parseAgeRecipient, type ParsedAgeRecipient } from "./recipients.js"
 export interface AgeKeyServiceOptions {
   /**
    * Identities to decrypt with: identity text (`AGE-SECRET-KEY-…` or `AGE-PLUGIN-…` lines,
-   * several per string allowed, or an unencrypted SSH private key) or typage {@link Identity}
-   * objects. When given (and `discover` is not set), only these are used and the environment
-   * is not read.
+   * several per string allowed, or an SSH private key; a passphrase-protected one only in
+   * OpenSSH format and with `onSshPassphrase`) or typage {@link Identity} objects. When
+   * given (and `discover` is not set), only these are used and the environment is not read.
    */
   readonly identities?: readonly (string | Identity)[]
   /**
@@ -50,6 +51,16 @@ export interface AgeKeyServiceOptions {
    * @param source - the variable or path the file came from
    */
   readonly passphrase?: (source: string) => string | Promise<string>
+  /**
+   * Supplies the passphrase of a passphrase-protected SSH private key (discovered, or in
+   * `identities`), as sops 3.10+ asks on the terminal. It is called only when a file has a
+   * stanza for that key's public half (from the OpenSSH key file, or the `.pub` file next to
+   * a PEM key), and at most once per key for this service: the unlocked key is kept. Return
+   * null when there is no passphrase; the key then counts as "not my key" and the failure
+   * message names it. Without this option such keys never open (and passphrase-protected
+   * keys in `identities` are refused).
+   */
+  readonly onSshPassphrase?: SshPassphraseCallback
   /**
    * Answers age plugins that ask the user something (a PIN, a confirmation, a message to
    * show). Without it those requests fail and the plugin decides whether it can go on.
@@ -99,6 +110,17 @@ function describeSources(ids: readonly AgeIdentity[]): string {
   return [...new Set(ids.map((i) => i.source))].join(", ")
 }
 
+/** Notes on passphrase-protected SSH keys the file is addressed to but that were not unlocked. */
+function lockedSshNotes(ids: readonly AgeIdentity[], header: AgeHeader | null): string[] {
+  if (header === null) return []
+  const notes: string[] = []
+  for (const id of ids) {
+    const note = id.identity instanceof LockedSshIdentity ? id.identity.noteFor(header.stanzas) : null
+    if (note !== null) notes.push(note)
+  }
+  return notes
+}
+
 /** Never-null identity that records whether every earlier identity declined the file. */
 class Sentinel implements Identity {
   reached = false
@@ -108,11 +130,11 @@ class Sentinel implements Identity {
   }
 }
 
-function configuredIdentities(list: readonly (string | Identity)[]): AgeIdentity[] {
+function configuredIdentities(list: readonly (string | Identity)[], onSshPassphrase: SshPassphraseCallback | undefined): AgeIdentity[] {
   const out: AgeIdentity[] = []
   list.forEach((item, i) => {
     const source = `identities[${i}]`
-    if (typeof item === "string") out.push(...parseAgeIdentities(item, source))
+    if (typeof item === "string") out.push(...parseAgeIdentities(item, source, onSshPassphrase === undefined ? {} : { onSshPassphrase }))
     else if (item !== null && typeof item === "object" && typeof item.unwrapFileKey === "function") {
       out.push({ kind: "custom", source, identity: item })
     } else {
@@ -162,18 +184,19 @@ function requireAgeKey(key: MasterKey): string {
  *   `pluginTimeoutMs` is not positive
  */
 export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
-  const configured = configuredIdentities(options.identities ?? [])
+  const configured = configuredIdentities(options.identities ?? [], options.onSshPassphrase)
   const discover = options.discover ?? false
   const ctx: Omit<DiscoveryContext, "signal"> | null =
     discover === false
       ? null
       : discover === true
-        ? { env: process.env, passphrase: options.passphrase }
+        ? { env: process.env, passphrase: options.passphrase, sshPassphrase: options.onSshPassphrase }
         : {
             env: discover.env ?? process.env,
             homeDir: discover.homeDir,
             platform: discover.platform,
             passphrase: options.passphrase,
+            sshPassphrase: options.onSshPassphrase,
           }
 
   const pluginTimeoutMs = options.pluginTimeoutMs ?? DEFAULT_PLUGIN_TIMEOUT_MS
@@ -337,8 +360,9 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
       const sentinel = new Sentinel()
       // Plugin identities come after every native one: a plugin is a process to start.
       const plugins = pluginIdentities(identities, op?.signal)
+      let header: AgeHeader | null = null
       try {
-        const header = parseHeader(file)
+        header = parseHeader(file)
         const pqFile = header.stanzas.some((s) => s.args[0] === PQ_STANZA)
         if (pqFile && identities.some((i) => typeof i.identity === "string" && i.kind === "mlkem768x25519")) {
           // Post-quantum stanzas and identities: typage decrypts the whole file.
@@ -363,7 +387,8 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
       } catch (err) {
         if (!sentinel.reached) {
           if (err instanceof SopsError && err.code === "ERR_ABORTED") throw err
-          if (err instanceof AgePluginFailure) {
+          // A plugin's failure and a locked SSH key's (wrong passphrase) say what went wrong.
+          if (err instanceof AgePluginFailure || (err instanceof SopsError && err.code === "ERR_KEY_FAILED")) {
             throw new SopsError("ERR_KEY_FAILED", `could not unwrap the data key of age key ${shown}: ${err.message}`, { cause: err, details })
           }
           throw new SopsError("ERR_KEY_FAILED", `could not unwrap the data key of age key ${shown}: the age file is corrupt or a matching identity failed`, {
@@ -372,14 +397,16 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
           })
         }
         const loadedFrom = `${plural(identities.length, "identity", "identities")} loaded from ${describeSources(identities)}`
+        const sshNotes = lockedSshNotes(identities, header)
         if (errors.length > 0) {
+          const sshExtra = sshNotes.length > 0 ? `; ${sshNotes.join("; ")}` : ""
           throw new SopsError(
             "ERR_KEY_FAILED",
-            `no age identity matches recipient ${shown} (${loadedFrom}); some identity sources failed to load: ${loadProblems.join("; ")}`,
+            `no age identity matches recipient ${shown} (${loadedFrom}); some identity sources failed to load: ${loadProblems.join("; ")}${sshExtra}`,
             { cause: err, details },
           )
         }
-        const allNotes = [...notes, ...(plugins?.notes ?? [])]
+        const allNotes = [...notes, ...sshNotes, ...(plugins?.notes ?? [])]
         const extra = allNotes.length > 0 ? `; ${allNotes.join("; ")}` : ""
         throw new KeyUnavailableError(`no age identity matches recipient ${shown} (${loadedFrom})${extra}`, {
           cause: err,

@@ -232,7 +232,8 @@ describe("broken sources", () => {
     expect((err as Error).message).toContain(`SOPS_AGE_KEY_FILE (${missing}): cannot read the file (ENOENT)`)
   })
 
-  it("a passphrase-protected OpenSSH key is reported as unsupported", async () => {
+  it("a passphrase-protected OpenSSH key is kept locked; its passphrase is not asked for a file not addressed to it", async () => {
+    // Was "reported as unsupported" before passphrase-protected SSH keys were supported (sops 3.10+).
     const pub = new WireWriter().string("ssh-ed25519").string(new Uint8Array(32).fill(1)).bytes()
     const body = new WireWriter()
       .string("aes256-ctr")
@@ -246,11 +247,46 @@ describe("broken sources", () => {
     const pem = `-----BEGIN OPENSSH PRIVATE KEY-----\n${blob.replace(/(.{70})/g, "$1\n")}\n-----END OPENSSH PRIVATE KEY-----\n`
     const h = home()
     write(join(h, ".ssh", "id_ed25519"), pem)
-    const svc = ageKeyService({ discover: { env: {}, homeDir: h } })
+    const asked: unknown[] = []
+    const svc = ageKeyService({
+      discover: { env: {}, homeDir: h },
+      onSshPassphrase: (r) => {
+        asked.push(r)
+        return null
+      },
+    })
     const err = await svc.decrypt(ageKey(mockSshRecipient, mockEncryptedSshKey)).catch((e: unknown) => e)
-    expect(err).toMatchObject({ code: "ERR_KEY_FAILED" })
-    expect((err as Error).message).toContain(join(h, ".ssh", "id_ed25519"))
-    expect((err as Error).message).toContain("passphrase-protected SSH private keys are not supported")
+    expect(err).toBeInstanceOf(KeyUnavailableError)
+    expect((err as Error).message).toContain(`1 identity loaded from ${join(h, ".ssh", "id_ed25519")}`)
+    expect(asked).toEqual([])
+  })
+
+  it("a passphrase-protected SSH key with an unsupported cipher or too many KDF rounds is a load error", async () => {
+    const pub = new WireWriter().string("ssh-ed25519").string(new Uint8Array(32).fill(1)).bytes()
+    const key = (cipher: string, rounds: number): string => {
+      const body = new WireWriter()
+        .string(cipher)
+        .string("bcrypt")
+        .string(new WireWriter().string(new Uint8Array(16)).uint32(rounds).bytes())
+        .uint32(1)
+        .string(pub)
+        .string(new Uint8Array(64))
+        .bytes()
+      const blob = Buffer.concat([Buffer.from("openssh-key-v1\0", "latin1"), body]).toString("base64")
+      return `-----BEGIN OPENSSH PRIVATE KEY-----\n${blob}\n-----END OPENSSH PRIVATE KEY-----\n`
+    }
+    for (const [cipher, rounds, expected] of [
+      ["chacha20-poly1305@openssh.com", 16, `unsupported cipher "chacha20-poly1305@openssh.com"`],
+      ["aes256-ctr", 100_000, "100000 bcrypt KDF rounds, more than the 2048 accepted"],
+      ["constructor", 17, `unsupported cipher "constructor"`],
+    ] as const) {
+      const file = write(join(tmp.dir, "locked", `${rounds}`), key(cipher, rounds))
+      const svc = ageKeyService({ discover: { env: { SOPS_AGE_SSH_PRIVATE_KEY_FILE: file }, homeDir: home() }, onSshPassphrase: () => "x" })
+      const err = await svc.decrypt(ageKey(mockSshRecipient, mockEncryptedSshKey)).catch((e: unknown) => e)
+      expect(err).toMatchObject({ code: "ERR_KEY_FAILED" })
+      expect((err as Error).message).toContain(`SOPS_AGE_SSH_PRIVATE_KEY_FILE (${file}): invalid SSH identity: `)
+      expect((err as Error).message).toContain(expected)
+    }
   })
 
   it("plugin identities are kept; without their plugin on PATH the key is unavailable, with a note", async () => {

@@ -10,6 +10,7 @@
  */
 import { ageKeyService } from "@sops-ts/age"
 import { terminalPluginPrompt } from "./plugin-prompt.js"
+import { terminalSshPassphrase } from "./ssh-passphrase-prompt.js"
 import { KeyUnavailableError, SopsError, type KeyOperationOptions, type KeyService, type KeyType, type MasterKey, type WrappedKey } from "@sops-ts/core"
 
 type Env = Readonly<Record<string, string | undefined>>
@@ -88,7 +89,8 @@ export interface KeyServicesOptions {
   readonly importer?: Importer
   /**
    * Where age plugins' messages go, and whether their questions (PIN, touch confirmation)
-   * may be asked on the controlling terminal. Without it plugin requests fail.
+   * and the passphrases of passphrase-protected SSH keys may be asked on the controlling
+   * terminal. Without it plugin requests fail and such SSH keys are not unlocked.
    */
   readonly pluginPrompts?: { readonly messages: { write(text: string): unknown }; readonly terminal: boolean }
 }
@@ -107,7 +109,12 @@ export function buildKeyServices(options: KeyServicesOptions): KeyService[] {
       prompts === undefined
         ? undefined
         : terminalPluginPrompt({ messages: prompts.messages, ...(prompts.terminal ? {} : { openTerminal: () => null }) })
-    out.push(ageKeyService({ discover: { env }, ...(onPluginPrompt ? { onPluginPrompt } : {}) }))
+    // Passphrase-protected SSH keys are asked for on the terminal, as sops does; without one they do not open.
+    const onSshPassphrase =
+      prompts === undefined ? undefined : terminalSshPassphrase(prompts.terminal ? {} : { openTerminal: () => null })
+    out.push(
+      ageKeyService({ discover: { env }, ...(onPluginPrompt ? { onPluginPrompt } : {}), ...(onSshPassphrase ? { onSshPassphrase } : {}) }),
+    )
     // openpgp is large: load the PGP package only when a file has a PGP key.
     out.push(lazyKeyService("pgp", "gpg", async () => (await import("@sops-ts/pgp")).pgpDefaultKeyService(env)))
     for (const [type, pkg] of Object.entries(PROVIDER_PACKAGES) as [KeyType, string][]) {

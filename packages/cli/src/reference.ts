@@ -56,7 +56,7 @@ const OTHER_ENV: readonly (readonly [string, string])[] = [
   ["SOPS_AGE_KEY", "age identities (one per line) used to decrypt"],
   ["SOPS_AGE_KEY_FILE", "a file of age identities (default `$XDG_CONFIG_HOME/sops/age/keys.txt`, i.e. `~/.config/sops/age/keys.txt`)"],
   ["SOPS_AGE_KEY_CMD", "a command whose output is age identities"],
-  ["SOPS_AGE_SSH_PRIVATE_KEY_FILE", "an SSH private key used as an age identity (default `~/.ssh/id_ed25519`, then `~/.ssh/id_rsa`)"],
+  ["SOPS_AGE_SSH_PRIVATE_KEY_FILE", "an SSH private key used as an age identity (default `~/.ssh/id_ed25519`, then `~/.ssh/id_rsa`); a passphrase-protected key asks for its passphrase on the terminal when a file needs it"],
   ["SOPS_AGE_SSH_PRIVATE_KEY_CMD", "a command whose output is an SSH private key used as an age identity"],
   ["GNUPGHOME", "the GnuPG home directory used for PGP keys"],
   ["SOPS_GPG_EXEC", "the gpg executable (default `gpg`)"],
