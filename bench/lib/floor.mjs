@@ -7,6 +7,21 @@
 import { createCipheriv, createDecipheriv, createHash, createSecretKey, randomBytes } from "node:crypto"
 import { Comment, TreeBranch, storeFor } from "@sops-ts/core"
 
+// Fresh random IVs, drawn 128 at a time: one `randomBytes` call per value costs more than the
+// cipher itself, and the library draws its IVs in batches too, so a floor paying one call per
+// value would not be the least work.
+const IV_BATCH = 128
+let ivPool = Buffer.alloc(0)
+let ivAt = 0
+function nextIv() {
+  if (ivAt === ivPool.length) {
+    ivPool = randomBytes(32 * IV_BATCH)
+    ivAt = 0
+  }
+  ivAt += 32
+  return ivPool.subarray(ivAt - 32, ivAt)
+}
+
 function decryptLeaf(s, aad, key, hash) {
   // ENC[AES256_GCM,data:<b64>,iv:<b64>,tag:<b64>,type:<t>]
   const iIv = s.indexOf(",iv:")
@@ -92,7 +107,7 @@ function encryptValue(v, aad, key, hash) {
   if (v === null || v === "" || v instanceof Comment) return v
   const { bytes, type } = plainBytes(v)
   hash.update(bytes)
-  const iv = randomBytes(32)
+  const iv = nextIv()
   const c = createCipheriv("aes-256-gcm", key, iv, { authTagLength: 16 })
   c.setAAD(Buffer.from(aad))
   const data = Buffer.concat([c.update(bytes), c.final()])
