@@ -102,6 +102,24 @@ const iniTree = fc
   .array(fc.tuple(fc.stringMatching(/^[a-z][a-z0-9]{0,6}$/), fc.array(fc.tuple(fc.stringMatching(/^[a-z][a-z0-9_]{0,8}$/), flatString.map((s) => s.trim())), { maxLength: 4 })), { minLength: 1, maxLength: 3 })
   .map((sections) => new TreeBranch(uniqueItems(sections.filter(([n]) => n !== "sops").map(([n, kv]) => [n, new TreeBranch(uniqueItems(kv))] as [string, TreeValue]))))
 
+/**
+ * The plaintext of `tree` as the store settles it: emit(load(...)) repeated until the text no
+ * longer changes. One pass is not always enough, as in sops: a comment heading a list nested
+ * in a list is written after the dash (`- # c`) and read back one level up, so the first
+ * reload can still move it. The encrypt/decrypt round trip is then checked on text the store
+ * itself keeps as is.
+ */
+function canonicalPlaintext(format: Format, tree: TreeBranch): Uint8Array {
+  const store = storeFor(format)
+  let text = store.emitPlain([tree])
+  for (let pass = 0; pass < 4; pass++) {
+    const next = store.emitPlain(store.loadPlain(text))
+    if (Buffer.from(next).equals(Buffer.from(text))) return next
+    text = next
+  }
+  return text
+}
+
 async function roundTrip(format: Format, plain: Uint8Array, selection: EncryptionOptions, layout: { groups: number; perGroup: number; threshold: number }): Promise<void> {
   const enc = await encrypt(plain, {
     format,
@@ -129,10 +147,7 @@ describe("encrypt then decrypt returns the plaintext", () => {
     ["ini", iniTree],
   ] as const) {
     test.prop([arb, selections, layouts], { numRuns: RUNS })(`${format}`, async (tree, selection, layout) => {
-      // Normalise through the store first: emit(load(emit(t))) is the canonical plaintext.
-      const store = storeFor(format)
-      const plain = store.emitPlain(store.loadPlain(store.emitPlain([tree])))
-      await roundTrip(format, plain, selection, layout)
+      await roundTrip(format, canonicalPlaintext(format, tree), selection, layout)
     })
   }
 
