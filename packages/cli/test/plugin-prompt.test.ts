@@ -6,33 +6,12 @@
 import { spawnSync } from "node:child_process"
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { PassThrough } from "node:stream"
 import { installSopstestPlugin, sopstestKeyPair, SOPSTEST_PIN, withSopstestMode, type InstalledAgePlugin } from "@sops-ts/testkit"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { terminalPluginPrompt, type PromptTerminal } from "../src/plugin-prompt.js"
+import { terminalPluginPrompt } from "../src/plugin-prompt.js"
 import { bin, built } from "./bin-helpers.js"
+import { fakeTerminal } from "./fake-terminal.js"
 import { run, tempDir } from "./helpers.js"
-
-/** A fake terminal: what is typed, what is shown, and whether raw mode was used. */
-function fakeTerminal(typed: string): PromptTerminal & { shown: () => string; rawModes: boolean[]; closed: boolean } {
-  const input = Object.assign(new PassThrough(), { setRawMode: (m: boolean) => void rawModes.push(m) })
-  const output = new PassThrough()
-  const rawModes: boolean[] = []
-  const chunks: string[] = []
-  output.on("data", (c: Buffer) => chunks.push(c.toString()))
-  const term = {
-    input,
-    output,
-    rawModes,
-    closed: false,
-    shown: () => chunks.join(""),
-    close() {
-      term.closed = true
-    },
-  }
-  setImmediate(() => input.write(typed))
-  return term
-}
 
 function messages(): { write(t: string): void; text: () => string } {
   const parts: string[] = []

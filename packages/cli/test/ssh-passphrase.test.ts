@@ -7,36 +7,14 @@
 import { execFileSync, spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { PassThrough } from "node:stream"
 import { describeWithTool } from "@sops-ts/testkit"
 import { afterAll, describe, expect, it } from "vitest"
-import type { PromptTerminal } from "../src/plugin-prompt.js"
 import { sshPassphraseQuestion, terminalSshPassphrase } from "../src/ssh-passphrase-prompt.js"
 import { bin, built } from "./bin-helpers.js"
+import { fakeTerminal } from "./fake-terminal.js"
 import { ageKeyPair, run, tempDir } from "./helpers.js"
 
 const PASSPHRASE = "correct horse battery"
-
-/** A fake terminal: what is typed, what is shown, and whether raw mode was used. */
-function fakeTerminal(typed: string): PromptTerminal & { shown: () => string; rawModes: boolean[]; closed: boolean } {
-  const rawModes: boolean[] = []
-  const input = Object.assign(new PassThrough(), { setRawMode: (m: boolean) => void rawModes.push(m) })
-  const output = new PassThrough()
-  const chunks: string[] = []
-  output.on("data", (c: Buffer) => chunks.push(c.toString()))
-  const term = {
-    input,
-    output,
-    rawModes,
-    closed: false,
-    shown: () => chunks.join(""),
-    close() {
-      term.closed = true
-    },
-  }
-  setImmediate(() => input.write(typed))
-  return term
-}
 
 describe("terminalSshPassphrase", () => {
   const request = { path: "/home/u/.ssh/id_ed25519", publicKey: "ssh-ed25519 AAAA" }
