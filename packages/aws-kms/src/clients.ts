@@ -20,6 +20,12 @@ export interface ClientPoolOptions {
   readonly stsEndpoint?: string
   readonly sessionName: () => string
   readonly retry: RetryPolicy
+  /**
+   * Upper bound of one HTTP request of a KMS client. Calls made without a caller's signal do
+   * not pass one to the SDK (see `run` in key-service.ts), so this is what ends a request the
+   * service's deadline gave up on.
+   */
+  readonly requestTimeoutMs?: number
 }
 
 /** The client settings KMS and STS clients share. */
@@ -119,6 +125,9 @@ export class ClientPool {
     const client = new KMSClient({
       ...this.baseConfig(region, key.awsProfile, this.options.endpoint),
       ...(credentials !== undefined ? { credentials } : {}),
+      // Reuse the resolved middleware stack for calls sent without options (most calls).
+      cacheMiddleware: true,
+      ...(this.options.requestTimeoutMs !== undefined ? { requestHandler: { requestTimeout: this.options.requestTimeoutMs } } : {}),
     })
     this.kms.set(cacheKey, { client, identity })
     return client
