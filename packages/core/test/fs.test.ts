@@ -82,6 +82,18 @@ describe("writeFileAtomic", () => {
     expect(await readdir(join(dir, "real-dir"))).toEqual(["s.enc.yaml"])
   })
 
+  it("writes a multi-megabyte file completely (writes may be partial), keeping the mode", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sops-ts-fs-"))
+    const f = join(dir, "big.enc.bin")
+    await writeFile(f, "old\n")
+    await chmod(f, 0o600)
+    const data = new Uint8Array(3 * 1024 * 1024 + 17).map((_, i) => (i * 31) & 0xff)
+    await writeFileAtomic(f, data)
+    expect(Buffer.compare(await readFile(f), Buffer.from(data))).toBe(0)
+    expect((await stat(f)).mode & 0o777).toBe(0o600)
+    expect(await readdir(dir)).toEqual(["big.enc.bin"])
+  })
+
   it("creates a new file with the requested mode", async () => {
     const dir = await mkdtemp(join(tmpdir(), "sops-ts-fs-"))
     const f = join(dir, "new.enc.json")

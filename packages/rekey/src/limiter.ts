@@ -30,11 +30,19 @@ export class Semaphore {
   }
 }
 
-/** Default simultaneous calls per key type: remote services are I/O bound, gpg forks. */
+/**
+ * Default simultaneous calls per key type: remote services are I/O bound, gpg forks.
+ *
+ * AWS KMS gets as many as the default file concurrency: its request quota for cryptographic
+ * operations (5,500 to 100,000 per second, depending on the region) is far above what 64
+ * calls in flight produce, and a lower cap stalls a busy run, since each call also waits for
+ * the event loop to get to its answer. GCP (1,000 per second per project by default), Azure
+ * and Vault keep a tighter cap; throttling is retried either way.
+ */
 export const DEFAULT_PROVIDER_LIMITS: Readonly<Record<string, number>> = {
   age: 64,
   pgp: 8,
-  kms: 32,
+  kms: 64,
   gcp_kms: 32,
   azure_kv: 32,
   hc_vault: 32,
