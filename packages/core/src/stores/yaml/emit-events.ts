@@ -31,18 +31,17 @@ export interface YamlEvent {
   readonly tail: string
 }
 
-const NO_COMMENTS = { head: "", line: "", foot: "", tail: "" } as const
-
-/** A bare structural event. */
+/** A bare structural event (a literal, not a spread, so every event has the same shape). */
 export function plainEvent(type: EventType): YamlEvent {
-  return { type, ...NO_COMMENTS }
+  return { type, head: "", line: "", foot: "", tail: "" }
 }
 
 /** Appends the events of `node` (and its children) to `out`. */
 export function serializeNode(node: YamlNode, tail: string, out: YamlEvent[]): void {
   switch (node.kind) {
     case "scalar":
-      out.push({ type: EventType.Scalar, scalar: node.scalar, head: node.head, line: node.line, foot: node.foot, tail })
+      // The node doubles as its event unless a tail comment has to be attached.
+      out.push(tail === "" ? node : { type: EventType.Scalar, scalar: node.scalar, head: node.head, line: node.line, foot: node.foot, tail })
       return
     case "sequence":
       out.push({ type: EventType.SequenceStart, head: node.head, line: "", foot: "", tail: "" })

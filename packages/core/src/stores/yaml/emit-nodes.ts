@@ -13,6 +13,7 @@
  */
 import { SopsError } from "../../errors.js"
 import { Comment, NonStringKey, TreeBranch, type TreeKey, type TreeValue } from "../../tree.js"
+import { EventType } from "./emit-events.js"
 import { describeType, scalarText, type ScalarText } from "./emit-scalar.js"
 
 /** Comments attached to a node, as go-yaml's `Node` carries them (`""` = none). */
@@ -22,10 +23,15 @@ interface NodeComments {
   foot: string
 }
 
-/** A scalar node. */
+/**
+ * A scalar node. It also has the shape of its own Scalar event (with no tail comment), so the
+ * serializer can emit the node itself instead of a copy.
+ */
 export interface ScalarNode extends NodeComments {
   readonly kind: "scalar"
+  readonly type: EventType.Scalar
   readonly scalar: ScalarText
+  readonly tail: ""
 }
 
 /** A block mapping: keys and values interleaved, as in go-yaml. */
@@ -82,11 +88,13 @@ function addFoot(node: NodeComments, lines: string[], isKey: boolean): void {
   node.foot = node.foot.length > 0 ? node.foot + "\n" + text : text
 }
 
+function scalarNode(scalar: ScalarText): ScalarNode {
+  return { kind: "scalar", type: EventType.Scalar, scalar, head: "", line: "", foot: "", tail: "" }
+}
+
 function keyNode(key: Exclude<TreeKey, Comment>): ScalarNode {
-  if (typeof key === "string") return { kind: "scalar", scalar: scalarText(key), head: "", line: "", foot: "" }
-  if (key instanceof NonStringKey) {
-    return { kind: "scalar", scalar: scalarText(key.value), head: "", line: "", foot: "" }
-  }
+  if (typeof key === "string") return scalarNode(scalarText(key))
+  if (key instanceof NonStringKey) return scalarNode(scalarText(key.value))
   throw new SopsError("ERR_UNSUPPORTED_VALUE", `YAML cannot emit a mapping key of type ${describeType(key)}`)
 }
 
@@ -161,5 +169,5 @@ export function valueNode(value: TreeValue): YamlNode {
   if (value instanceof Comment) {
     throw new SopsError("ERR_UNSUPPORTED_VALUE", "YAML cannot emit a comment in the position of a value")
   }
-  return { kind: "scalar", scalar: scalarText(value), head: "", line: "", foot: "" }
+  return scalarNode(scalarText(value))
 }

@@ -45,6 +45,8 @@ export interface ScalarAnalysis {
   readonly blockAllowed: boolean
   /** UTF-8 length in bytes. */
   readonly byteLength: number
+  /** Length in code points: the columns the text takes once written unescaped. */
+  readonly width: number
 }
 
 /** A line break as YAML 1.1 and go-yaml see it: CR, LF, NEL, LS, PS. */
@@ -70,38 +72,90 @@ function utf8Width(c: number): number {
   return c < 0x80 ? 1 : c < 0x800 ? 2 : c < 0x10000 ? 3 : 4
 }
 
-const FIRST_CHAR_INDICATORS = "#,[]{}&*!|>'\"%@`"
+/** Indicators that make a scalar unplain when they are its first character (by char code). */
+const FIRST_INDICATOR: Uint8Array = (() => {
+  const table = new Uint8Array(128)
+  for (const c of "#,[]{}&*!|>'\"%@`") table[c.charCodeAt(0)] = 1
+  return table
+})()
 
+/**
+ * Printable ASCII that no rule of the analysis reacts to after the first character: everything
+ * from `!` to `~` except the indicators `,?[]{}:#` (space, tab and breaks are not in it).
+ */
+const ORDINARY_ASCII: Uint8Array = (() => {
+  const table = new Uint8Array(128)
+  for (let c = 0x21; c <= 0x7e; c++) table[c] = 1
+  for (const c of ",?[]{}:#") table[c.charCodeAt(0)] = 0
+  return table
+})()
+
+/**
+ * Scalars the analysis fast path covers. A regular expression, because V8's compiled regexps
+ * scan these long ASCII strings faster than a `charCodeAt` loop with a lookup table.
+ */
 const PLAIN_SAFE = /^[A-Za-z0-9_./=+$()^~][A-Za-z0-9_./=+$()^~\-,\[\]:]*$/
+const FLOW_INDICATOR = /[,\[\]:]/
+/** Printable ASCII and LF, with at least one LF: see {@link analyzeMultilineAscii}. */
+const MULTILINE_ASCII = /^[\x20-\x7e]*\n[\n\x20-\x7e]*$/
+
+const EMPTY_ANALYSIS: ScalarAnalysis = {
+  multiline: false,
+  flowPlainAllowed: false,
+  blockPlainAllowed: true,
+  singleQuotedAllowed: true,
+  blockAllowed: false,
+  byteLength: 0,
+  width: 0,
+}
 
 /**
  * Analyses `value` like `yaml_emitter_analyze_scalar`. A fast path covers the common case of
- * printable ASCII without spaces or indicators (every `ENC[...]` value).
+ * ASCII that starts with a letter, digit or one of `_./=+$()^~`, continues with those, `-` or
+ * the flow indicators `,[]:`, and does not end with `:` or start with `...` (every `ENC[...]`
+ * value).
  */
 export function analyzeScalar(value: string): ScalarAnalysis {
-  if (value.length === 0) {
-    return {
-      multiline: false,
-      flowPlainAllowed: false,
-      blockPlainAllowed: true,
-      singleQuotedAllowed: true,
-      blockAllowed: false,
-      byteLength: 0,
-    }
+  const n = value.length
+  if (n === 0) return EMPTY_ANALYSIS
+  // A final `:` and a leading `...` (a document marker) need the general rules; `---` cannot
+  // pass PLAIN_SAFE, whose first character excludes `-`.
+  if (!PLAIN_SAFE.test(value) || value.charCodeAt(n - 1) === 0x3a || value.startsWith("...")) {
+    return MULTILINE_ASCII.test(value) ? analyzeMultilineAscii(value) : analyzeSlow(value)
   }
-  if (PLAIN_SAFE.test(value) && !value.endsWith(":") && !value.startsWith("---") && !value.startsWith("...")) {
-    // Only flow indicators (`,[]:` inside) can be present; `:` is never followed by a blank.
-    const flowIndicators = /[,\[\]:]/.test(value)
-    return {
-      multiline: false,
-      flowPlainAllowed: !flowIndicators,
-      blockPlainAllowed: true,
-      singleQuotedAllowed: true,
-      blockAllowed: true,
-      byteLength: value.length,
-    }
+  // Only flow indicators (`,[]:` inside) can be present; `:` is never followed by a blank.
+  return {
+    multiline: false,
+    flowPlainAllowed: !FLOW_INDICATOR.test(value),
+    blockPlainAllowed: true,
+    singleQuotedAllowed: true,
+    blockAllowed: true,
+    byteLength: n,
+    width: n,
   }
-  return analyzeSlow(value)
+}
+
+/**
+ * The analysis of printable ASCII text with at least one LF and no other break or tab (an
+ * armored key, a PEM block). A line break rules out both plain styles whatever indicators the
+ * text holds, so only the space/break neighbourhoods matter: a space right after a break rules
+ * out single quotes, a space right before one rules out single quotes and literal blocks, and
+ * so does a trailing space for literal blocks. This is what {@link analyzeSlow} concludes for
+ * such text.
+ */
+function analyzeMultilineAscii(value: string): ScalarAnalysis {
+  const breakSpace = value.includes("\n ")
+  const spaceBreak = value.includes(" \n")
+  const trailingSpace = value.charCodeAt(value.length - 1) === 0x20
+  return {
+    multiline: true,
+    flowPlainAllowed: false,
+    blockPlainAllowed: false,
+    singleQuotedAllowed: !breakSpace && !spaceBreak,
+    blockAllowed: !trailingSpace && !spaceBreak,
+    byteLength: value.length,
+    width: value.length,
+  }
 }
 
 function analyzeSlow(value: string): ScalarAnalysis {
@@ -126,35 +180,49 @@ function analyzeSlow(value: string): ScalarAnalysis {
   }
 
   let precededByWhitespace = true
+  let width = 0
   const n = value.length
   for (let i = 0; i < n; ) {
+    const u = value.charCodeAt(i)
+    if (i > 0 && u < 0x80 && ORDINARY_ASCII[u] === 1) {
+      // What the general rules below conclude for such a character, without testing each rule.
+      byteLength++
+      width++
+      previousSpace = false
+      previousBreak = false
+      precededByWhitespace = false
+      i++
+      continue
+    }
     const c = value.codePointAt(i) as number
     const w = c > 0xffff ? 2 : 1
     const next = i + w < n ? value.charCodeAt(i + w) : -1
     const followedByWhitespace = next === -1 || next === 0x20 || next === 0x09
-    const ch = value[i] as string
     byteLength += utf8Width(c)
+    width++
 
     if (i === 0) {
-      if (FIRST_CHAR_INDICATORS.includes(ch)) {
+      if (c < 0x80 && FIRST_INDICATOR[c] === 1) {
         flowIndicators = true
         blockIndicators = true
-      } else if (ch === "?" || ch === ":") {
+      } else if (c === 0x3f || c === 0x3a) {
+        // `?` or `:`
         flowIndicators = true
         if (followedByWhitespace) blockIndicators = true
-      } else if (ch === "-") {
+      } else if (c === 0x2d) {
         if (followedByWhitespace) {
           flowIndicators = true
           blockIndicators = true
         }
       }
     } else {
-      if (ch === "," || ch === "?" || ch === "[" || ch === "]" || ch === "{" || ch === "}") {
+      if (c === 0x2c || c === 0x3f || c === 0x5b || c === 0x5d || c === 0x7b || c === 0x7d) {
+        // `,?[]{}`
         flowIndicators = true
-      } else if (ch === ":") {
+      } else if (c === 0x3a) {
         flowIndicators = true
         if (followedByWhitespace) blockIndicators = true
-      } else if (ch === "#") {
+      } else if (c === 0x23) {
         if (precededByWhitespace) {
           flowIndicators = true
           blockIndicators = true
@@ -168,13 +236,14 @@ function analyzeSlow(value: string): ScalarAnalysis {
       specialCharacters = true
     }
     const last = i + w === n
+    const isBreak = isBreakCode(c)
     if (c === 0x20) {
       if (i === 0) leadingSpace = true
       if (last) trailingSpace = true
       if (previousBreak) breakSpace = true
       previousSpace = true
       previousBreak = false
-    } else if (isBreakCode(c)) {
+    } else if (isBreak) {
       lineBreaks = true
       if (i === 0) leadingBreak = true
       if (last) trailingBreak = true
@@ -186,7 +255,7 @@ function analyzeSlow(value: string): ScalarAnalysis {
       previousBreak = false
     }
     // go-yaml's is_blankz: blank, break or NUL.
-    precededByWhitespace = c === 0x20 || c === 0x09 || c === 0 || isBreakCode(c)
+    precededByWhitespace = c === 0x20 || c === 0x09 || c === 0 || isBreak
     i += w
   }
 
@@ -216,7 +285,15 @@ function analyzeSlow(value: string): ScalarAnalysis {
   }
   if (flowIndicators) flowPlainAllowed = false
   if (blockIndicators) blockPlainAllowed = false
-  return { multiline: lineBreaks, flowPlainAllowed, blockPlainAllowed, singleQuotedAllowed, blockAllowed, byteLength }
+  return {
+    multiline: lineBreaks,
+    flowPlainAllowed,
+    blockPlainAllowed,
+    singleQuotedAllowed,
+    blockAllowed,
+    byteLength,
+    width,
+  }
 }
 
 /**
@@ -246,11 +323,12 @@ function blockContextStyle(requested: ScalarStyle, a: ScalarAnalysis): ScalarSty
  * that output into a node, so the style actually written becomes the style requested later.
  */
 function stringScalar(s: string): ScalarText {
+  const analysis = analyzeScalar(s)
+  // A string without line breaks of any kind has no LF either: skip that scan.
   let requested: ScalarStyle
-  if (s.includes("\n")) requested = ScalarStyle.Literal
+  if (analysis.multiline && s.includes("\n")) requested = ScalarStyle.Literal
   else if (stringMayBePlain(s)) requested = ScalarStyle.Plain
   else requested = ScalarStyle.DoubleQuoted
-  const analysis = analyzeScalar(s)
   const style = blockContextStyle(requested, analysis)
   if (style === ScalarStyle.Literal && s.startsWith("\t")) {
     // go-yaml writes `|` then a first line starting with a tab, which its own scanner rejects

@@ -63,7 +63,8 @@ class EventWriter {
   private readonly events: readonly YamlEvent[]
   private head = 0
   private readonly bestIndent: number
-  private readonly out: string[] = []
+  /** The output so far; appending to one string (a V8 rope) beats many small array pushes. */
+  private out = ""
 
   private state = State.StreamStart
   private readonly states: State[] = []
@@ -101,19 +102,19 @@ class EventWriter {
       this.analyzeEvent(event)
       this.dispatch(event)
     }
-    return this.out.join("")
+    return this.out
   }
 
   // ---- low-level output -------------------------------------------------------------------
 
   /** Writes text with no line breaks; `width` is its length in characters. */
   private put(text: string, width: number): void {
-    this.out.push(text)
+    this.out += text
     this.column += width
   }
 
   private putBreak(): void {
-    this.out.push("\n")
+    this.out += "\n"
     this.column = 0
     this.indention = true
   }
@@ -124,7 +125,7 @@ class EventWriter {
       this.putBreak()
       return
     }
-    this.out.push(String.fromCodePoint(c))
+    this.out += String.fromCharCode(c)
     this.column = 0
     this.indention = true
   }
@@ -515,7 +516,7 @@ class EventWriter {
   private writePlain(value: string): void {
     if (value.length > 0 && !this.whitespace) this.put(" ", 1)
     // Plain scalars never hold breaks (the analysis forbids it) and width is unlimited.
-    this.put(value, codePointCount(value))
+    this.put(value, (this.analysis as ScalarAnalysis).width)
     if (value.length > 0) this.whitespace = false
     this.indention = false
   }
@@ -561,25 +562,26 @@ class EventWriter {
     const escapeAll = value.charCodeAt(0) === 0xfeff
     const parts: string[] = []
     let width = 0
-    for (let i = 0; i < value.length; ) {
-      const c = value.codePointAt(i) as number
-      const w = c > 0xffff ? 2 : 1
-      if (escapeAll || !isPrintableCode(c) || isBreakCode(c) || c === 0x22 || c === 0x5c) {
-        const short = SHORT_ESCAPES.get(c)
-        let esc: string
-        if (short !== undefined) esc = "\\" + short
-        else if (c <= 0xff) esc = "\\x" + hex(c, 2)
-        else if (c <= 0xffff) esc = "\\u" + hex(c, 4)
-        else esc = "\\U" + hex(c, 8)
-        parts.push(esc)
-        width += esc.length
-      } else {
-        parts.push(value.slice(i, i + w))
-        width++
+    const n = value.length
+    for (let i = 0; i < n; ) {
+      // A run of characters written as they are: all in the BMP (surrogates are escaped), so
+      // each code unit is one column.
+      const start = i
+      if (!escapeAll) {
+        while (i < n && writtenUnescaped(value.charCodeAt(i))) i++
       }
-      i += w
+      if (i > start) {
+        parts.push(start === 0 && i === n ? value : value.slice(start, i))
+        width += i - start
+        if (i === n) break
+      }
+      const c = value.codePointAt(i) as number
+      const esc = escapeSequence(c)
+      parts.push(esc)
+      width += esc.length
+      i += c > 0xffff ? 2 : 1
     }
-    this.put(parts.join(""), width)
+    this.put(parts.length === 1 ? (parts[0] as string) : parts.join(""), width)
     this.writeIndicator("\"", false, false, false)
     this.whitespace = false
     this.indention = false
@@ -595,28 +597,27 @@ class EventWriter {
     if (chomp !== "") this.writeIndicator(chomp, false, false, false)
     this.processLineComment(true)
     this.whitespace = true
-    let breaks = true
-    let run = ""
-    let runWidth = 0
-    for (let i = 0; i < value.length; ) {
-      const c = value.codePointAt(i) as number
-      const w = c > 0xffff ? 2 : 1
+    const n = value.length
+    for (let i = 0; i < n; ) {
+      const c = value.charCodeAt(i)
       if (isBreakCode(c)) {
-        if (run.length > 0) this.put(run, runWidth)
-        run = ""
-        runWidth = 0
         this.writeBreak(c)
-        breaks = true
-      } else {
-        if (breaks) this.writeIndent()
-        run += value.slice(i, i + w)
-        runWidth++
-        this.indention = false
-        breaks = false
+        i++
+        continue
       }
-      i += w
+      // One line: indentation, then the text up to the next break (breaks are never surrogates).
+      this.writeIndent()
+      const start = i
+      let surrogates = false
+      for (; i < n; i++) {
+        const d = value.charCodeAt(i)
+        if (isBreakCode(d)) break
+        if (d >= 0xd800 && d <= 0xdfff) surrogates = true
+      }
+      const line = value.slice(start, i)
+      this.put(line, surrogates ? codePointCount(line) : i - start)
+      this.indention = false
     }
-    if (run.length > 0) this.put(run, runWidth)
   }
 }
 
@@ -648,6 +649,31 @@ function spaces(n: number): string {
     SPACES[n] = s
   }
   return s
+}
+
+/** Printable ASCII but `"` and `\\`: written as is inside double quotes (by char code). */
+const DQ_PLAIN_ASCII: Uint8Array = (() => {
+  const table = new Uint8Array(128)
+  for (let c = 0x20; c <= 0x7e; c++) if (c !== 0x22 && c !== 0x5c) table[c] = 1
+  return table
+})()
+
+/**
+ * Whether a UTF-16 code unit goes unescaped into a double-quoted scalar: printable, not a
+ * break, not `"` or `\\`, and not a surrogate (characters beyond the BMP are escaped).
+ */
+function writtenUnescaped(c: number): boolean {
+  if (c < 0x80) return DQ_PLAIN_ASCII[c] === 1
+  return isPrintableCode(c) && !isBreakCode(c)
+}
+
+/** go-yaml's escape of one code point in a double-quoted scalar. */
+function escapeSequence(c: number): string {
+  const short = SHORT_ESCAPES.get(c)
+  if (short !== undefined) return "\\" + short
+  if (c <= 0xff) return "\\x" + hex(c, 2)
+  if (c <= 0xffff) return "\\u" + hex(c, 4)
+  return "\\U" + hex(c, 8)
 }
 
 function hex(c: number, digits: number): string {
