@@ -9,26 +9,8 @@
 import { describe, expect, it } from "vitest"
 import { isSopsError } from "../src/errors.js"
 import { loadYamlBranches } from "../src/stores/yaml/load.js"
-import { Comment, NonStringKey, TreeBranch, type TreeValue } from "../src/tree.js"
-
-const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
-
-/** Compact view: comments as "#text" ("#~text" inline), items as [key, value], ints as "12n". */
-function render(v: TreeValue): unknown {
-  if (v instanceof TreeBranch) {
-    return {
-      map: v.items.map((it) =>
-        it.key instanceof Comment
-          ? (it.key.inline ? "#~" : "#") + it.key.value
-          : [it.key instanceof NonStringKey ? { key: render(it.key.value) } : it.key, render(it.value)],
-      ),
-    }
-  }
-  if (Array.isArray(v)) return v.map(render)
-  if (v instanceof Comment) return (v.inline ? "#~" : "#") + v.value
-  if (typeof v === "bigint") return `${v}n`
-  return v
-}
+import { Comment, TreeBranch } from "../src/tree.js"
+import { enc, render } from "./yaml-render.js"
 
 /** The loader's result as data: the rendered documents, or the error's code, message and details. */
 function outcome(text: string): unknown {

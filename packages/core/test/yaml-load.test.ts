@@ -7,28 +7,7 @@ import { describe, expect, it } from "vitest"
 import { isSopsError, type SopsErrorCode } from "../src/errors.js"
 import { loadYamlBranches } from "../src/stores/yaml/load.js"
 import { INT64_MAX } from "../src/stores/yaml/resolve.js"
-import { Comment, NonStringKey, Timestamp, TreeBranch, type TreeValue } from "../src/tree.js"
-
-const enc = (s: string): Uint8Array => new TextEncoder().encode(s)
-
-/** Compact view: comments as "#text" ("#~text" inline), items as [key, value]. */
-function render(v: TreeValue): unknown {
-  if (v instanceof TreeBranch) {
-    return {
-      map: v.items.map((it) =>
-        it.key instanceof Comment
-          ? (it.key.inline ? "#~" : "#") + it.key.value
-          : [it.key instanceof NonStringKey ? { key: render(it.key.value) } : it.key, render(it.value)],
-      ),
-    }
-  }
-  if (Array.isArray(v)) return v.map(render)
-  if (v instanceof Comment) return (v.inline ? "#~" : "#") + v.value
-  if (v instanceof Timestamp) return "time:" + v.toRFC3339Nano()
-  if (v instanceof Uint8Array) return { bytes: Buffer.from(v).toString("hex") }
-  if (typeof v === "bigint") return `${v}n`
-  return v
-}
+import { enc, render } from "./yaml-render.js"
 
 const load = (s: string): unknown[] => loadYamlBranches(enc(s)).map(render)
 const load1 = (s: string): unknown => load(s)[0]
