@@ -6,9 +6,10 @@
  * that does not open.
  * @module
  */
-import { createDecipheriv, createHmac, hkdfSync, timingSafeEqual } from "node:crypto"
+import { createDecipheriv, createHmac, timingSafeEqual } from "node:crypto"
 import type { Identity } from "age-encryption"
 import { AgeFormatError, parseHeader, type AgeHeader } from "./format.js"
+import { hkdfSha256 } from "./hkdf.js"
 
 /** No identity returned a file key. */
 export class NoIdentityMatchedError extends Error {
@@ -33,7 +34,7 @@ function toU8(b: Buffer): Uint8Array {
  * @throws AgeFormatError when it does not match
  */
 export function verifyHeaderMac(header: AgeHeader, fileKey: Uint8Array): void {
-  const macKey = new Uint8Array(hkdfSync("sha256", fileKey, EMPTY, "header", 32))
+  const macKey = hkdfSha256(fileKey, EMPTY, "header")
   const mac = createHmac("sha256", macKey).update(header.headerNoMac).digest()
   macKey.fill(0)
   if (!timingSafeEqual(mac, header.mac)) throw new AgeFormatError("invalid age header MAC")
@@ -47,7 +48,7 @@ export function verifyHeaderMac(header: AgeHeader, fileKey: Uint8Array): void {
  */
 export function decryptPayload(payload: Uint8Array, fileKey: Uint8Array): Uint8Array {
   if (payload.length < NONCE_SIZE + TAG) throw new AgeFormatError("truncated age payload")
-  const streamKey = new Uint8Array(hkdfSync("sha256", fileKey, payload.subarray(0, NONCE_SIZE), "payload", 32))
+  const streamKey = hkdfSha256(fileKey, payload.subarray(0, NONCE_SIZE), "payload")
   const body = payload.subarray(NONCE_SIZE)
   const nonce = new Uint8Array(12)
   const out: Uint8Array[] = []

@@ -11,10 +11,12 @@
  * HKDF(file key, salt = nonce, "payload").
  * @module
  */
-import { createCipheriv, createHmac, hkdfSync, randomBytes } from "node:crypto"
+import { createCipheriv, createHmac } from "node:crypto"
 import type { Recipient } from "age-encryption"
 import { encodeRawBase64 } from "./base64.js"
 import { encodeHeaderNoMac, type Stanza } from "./format.js"
+import { hkdfSha256 } from "./hkdf.js"
+import { pooledRandomBytes } from "./random-pool.js"
 
 /** The largest plaintext that fits in one STREAM chunk. */
 export const MAX_SMALL_FILE = 64 * 1024
@@ -33,16 +35,16 @@ function u8(b: Buffer): Uint8Array {
  */
 export async function encryptSmallFile(recipients: readonly Recipient[], plaintext: Uint8Array): Promise<Uint8Array> {
   if (plaintext.length > MAX_SMALL_FILE) throw new Error("plaintext too large for a single age chunk")
-  const fileKey = u8(randomBytes(16))
+  const fileKey = pooledRandomBytes(16)
   try {
     const stanzas: Stanza[] = []
     for (const r of recipients) stanzas.push(...(await r.wrapFileKey(fileKey)))
     const head = Buffer.from(encodeHeaderNoMac(stanzas), "utf8")
-    const macKey = new Uint8Array(hkdfSync("sha256", fileKey, EMPTY, "header", 32))
+    const macKey = hkdfSha256(fileKey, EMPTY, "header")
     const mac = u8(createHmac("sha256", macKey).update(head).digest())
     macKey.fill(0)
-    const nonce = u8(randomBytes(16))
-    const streamKey = new Uint8Array(hkdfSync("sha256", fileKey, nonce, "payload", 32))
+    const nonce = pooledRandomBytes(16)
+    const streamKey = hkdfSha256(fileKey, nonce, "payload")
     const c = createCipheriv("chacha20-poly1305", streamKey, LAST_CHUNK_NONCE, { authTagLength: 16 })
     const sealed = Buffer.concat([c.update(plaintext), c.final(), c.getAuthTag()])
     streamKey.fill(0)

@@ -6,12 +6,13 @@
  * ChaCha20-Poly1305 under a zero nonce. A body that does not open is someone else's stanza.
  * @module
  */
-import { createPrivateKey, createPublicKey, diffieHellman, hkdfSync, type KeyObject } from "node:crypto"
+import { createPrivateKey, createPublicKey, diffieHellman, type KeyObject } from "node:crypto"
 import type { Identity } from "age-encryption"
 import { decodeBase64Url, decodeRawBase64, encodeBase64Url } from "./base64.js"
 import { bech32Decode } from "./bech32.js"
 import { openOnce } from "./chacha.js"
 import type { Stanza } from "./format.js"
+import { hkdfSha256 } from "./hkdf.js"
 
 const LABEL = "age-encryption.org/v1/X25519"
 /** DER of a PKCS #8 X25519 private key, up to the 32 key bytes (RFC 8410). */
@@ -76,7 +77,7 @@ export class NodeX25519Identity implements Identity {
       const salt = new Uint8Array(64)
       salt.set(share)
       salt.set(publicKey, 32)
-      const key = new Uint8Array(hkdfSync("sha256", shared, salt, LABEL, 32))
+      const key = hkdfSha256(shared, salt, LABEL)
       shared.fill(0)
       const fileKey = openOnce(key, s.body)
       key.fill(0)

@@ -10,11 +10,12 @@
  * HKDF-SHA256(shared, salt = share ‖ recipient, "age-encryption.org/v1/X25519").
  * @module
  */
-import { createPublicKey, diffieHellman, generateKeyPairSync, hkdfSync, type KeyObject } from "node:crypto"
+import { createPublicKey, diffieHellman, generateKeyPairSync, type KeyObject } from "node:crypto"
 import type { Recipient } from "age-encryption"
 import { encodeRawBase64 } from "./base64.js"
 import { sealOnce } from "./chacha.js"
 import { Stanza } from "./format.js"
+import { hkdfSha256 } from "./hkdf.js"
 
 const LABEL = "age-encryption.org/v1/X25519"
 
@@ -77,7 +78,7 @@ export class NodeX25519Recipient implements Recipient {
     const salt = new Uint8Array(64)
     salt.set(share)
     salt.set(this.recipientBytes, 32)
-    const key = new Uint8Array(hkdfSync("sha256", shared, salt, LABEL, 32))
+    const key = hkdfSha256(shared, salt, LABEL)
     shared.fill(0)
     try {
       return [new Stanza(["X25519", encodeRawBase64(share)], sealOnce(key, fileKey))]
