@@ -41,7 +41,7 @@ export interface AtomicWriteOptions {
 export async function writeFileAtomic(target: string, data: Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const { path, stats } = await resolveTarget(target)
   const dir = dirname(path)
-  const tmp = join(dir, `.${basename(path)}.${randomBytes(6).toString("hex")}.tmp`)
+  const tmp = join(dir, `.${basename(path)}.${tempSuffix()}.tmp`)
   const existing = stats ? { mode: stats.mode & 0o7777, uid: stats.uid, gid: stats.gid } : null
   let fd: number | undefined
   try {
@@ -67,6 +67,19 @@ export async function writeFileAtomic(target: string, data: Uint8Array, options:
     })
   }
   await syncDirectory(dir)
+}
+
+let tempPrefix: string | null = null
+let tempCounter = 0
+
+/**
+ * A suffix no other writer uses: 48 random bits drawn once per process (or worker thread),
+ * then a counter. `O_EXCL` still refuses a name that exists; a CSPRNG call per file cost a
+ * bulk run more than the name is worth.
+ */
+function tempSuffix(): string {
+  tempPrefix ??= randomBytes(6).toString("hex")
+  return `${tempPrefix}${(tempCounter++).toString(16)}`
 }
 
 /**
