@@ -4,7 +4,9 @@
  * @module
  */
 import { main } from "./main.js"
+import { quietDependencyNotices } from "./dependency-notices.js"
 
+quietDependencyNotices(process)
 const code = await main(process.argv.slice(2), {
   stdin: process.stdin,
   stdout: process.stdout,
