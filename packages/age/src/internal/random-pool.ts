@@ -3,8 +3,9 @@
  *
  * Each `randomBytes` call crosses into OpenSSL with its own buffer and bookkeeping, which
  * costs more than the 16 bytes it returns; a bulk re-key needs two such values per file.
- * Bytes are handed out once, in order, and zeroed in the pool as they leave it. The pool is
- * module state, so each worker thread has its own.
+ * Bytes are handed out once, in order, and zeroed in the pool as they leave it. Unused bytes
+ * in memory are no weaker than OpenSSL's generator state, which lives in the same process and
+ * determines every future output. The pool is module state, so each worker thread has its own.
  * @module
  */
 import { randomBytes } from "node:crypto"
