@@ -8,7 +8,8 @@
  * @module
  */
 import { execFile } from "node:child_process"
-import { readFile, readdir, realpath, stat } from "node:fs/promises"
+import { realpathSync, statSync } from "node:fs"
+import { readFile, readdir, stat } from "node:fs/promises"
 import { dirname, isAbsolute, join, resolve, sep } from "node:path"
 import { compileGlob, hasGlobMagic } from "./glob.js"
 import { isIgnored, parseGitignore, type IgnoreFile } from "./gitignore.js"
@@ -58,8 +59,21 @@ async function readIgnore(dir: string): Promise<IgnoreFile | null> {
   }
 }
 
-/** Lists a directory tree honouring `.gitignore` files, never following directory links. */
-async function walk(root: string, stack: IgnoreFile[], out: string[]): Promise<void> {
+/**
+ * A listed file: its path under the directory as the user named it (what globs match), and
+ * its real path when already known. The walker lists from the real directory, so a regular
+ * file it finds needs no further lookup; git's entries and symbolic links are resolved later.
+ */
+interface Listed {
+  readonly path: string
+  readonly real: string | null
+}
+
+/**
+ * Lists a directory tree honouring `.gitignore` files, never following directory links.
+ * `root` is a real path; `shown` is the same directory as the user named it.
+ */
+async function walk(root: string, shown: string, stack: IgnoreFile[], out: Listed[]): Promise<void> {
   const own = await readIgnore(root)
   const here = own ? [...stack, own] : stack
   let entries
@@ -74,8 +88,9 @@ async function walk(root: string, stack: IgnoreFile[], out: string[]): Promise<v
     const abs = join(root, e.name)
     const isDir = e.isDirectory()
     if (isIgnored(here, toSlash(abs), isDir)) continue
-    if (isDir) await walk(abs, here, out)
-    else if (e.isFile() || e.isSymbolicLink()) out.push(abs)
+    if (isDir) await walk(abs, join(shown, e.name), here, out)
+    else if (e.isFile()) out.push({ path: join(shown, e.name), real: abs })
+    else if (e.isSymbolicLink()) out.push({ path: join(shown, e.name), real: null })
   }
 }
 
@@ -97,15 +112,23 @@ async function ancestorIgnores(dir: string): Promise<IgnoreFile[]> {
   return out
 }
 
-async function listDir(dir: string, useGit: boolean): Promise<string[]> {
+/** The files under `dir`: git's list inside a work tree, else the walker's from the real directory. */
+async function listDir(dir: string, useGit: boolean): Promise<Listed[]> {
   if (useGit) {
     const listed = await gitLsFiles(dir)
-    if (listed !== null) return listed.sort()
+    if (listed !== null) return listed.sort().map((path) => ({ path, real: null }))
   }
-  const out: string[] = []
-  const stack = await ancestorIgnores(dir)
+  let root: string
+  try {
+    // Walking from the real directory makes every regular file's path its real path.
+    root = realpathSync.native(dir)
+  } catch {
+    return []
+  }
+  const out: Listed[] = []
+  const stack = await ancestorIgnores(root)
   // The walk root itself may be ignored by a parent's rules; it was asked for, so list it anyway.
-  await walk(dir, stack, out)
+  await walk(root, dir, stack, out)
   return out
 }
 
@@ -130,18 +153,28 @@ export async function selectFiles(inputs: readonly string[], options: SelectOpti
   const seen = new Set<string>()
   const files: string[] = []
   const unmatched: string[] = []
-  const add = async (p: string): Promise<boolean> => {
-    let real: string
-    try {
-      real = await realpath(p)
-      if (!(await stat(real)).isFile()) return false
-    } catch {
-      return false
-    }
+  const keep = (real: string): void => {
     if (!seen.has(real)) {
       seen.add(real)
       files.push(real)
     }
+  }
+  // Synchronous on purpose: answered from the inode cache in microseconds, while two
+  // sequential thread-pool round trips per file made listing 1,000 files take 70 to 150 ms.
+  const add = (p: string): boolean => {
+    let real: string
+    try {
+      real = realpathSync.native(p)
+      if (!statSync(real).isFile()) return false
+    } catch {
+      return false
+    }
+    keep(real)
+    return true
+  }
+  const addListed = (f: Listed): boolean => {
+    if (f.real === null) return add(f.path)
+    keep(f.real)
     return true
   }
   for (const input of inputs) {
@@ -153,13 +186,13 @@ export async function selectFiles(inputs: readonly string[], options: SelectOpti
       const base = globBase(pattern)
       const baseStat = await stat(base).catch(() => null)
       if (baseStat?.isDirectory()) {
-        for (const f of await listDir(base, useGit)) if (match(toSlash(f)) && (await add(f))) matched++
+        for (const f of await listDir(base, useGit)) if (match(toSlash(f.path)) && addListed(f)) matched++
       }
     } else {
       const st = await stat(abs).catch(() => null)
       if (st?.isDirectory()) {
-        for (const f of await listDir(abs, useGit)) if (await add(f)) matched++
-      } else if (st !== null && (await add(abs))) {
+        for (const f of await listDir(abs, useGit)) if (addListed(f)) matched++
+      } else if (st !== null && add(abs)) {
         matched++
       }
     }

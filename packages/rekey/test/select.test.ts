@@ -77,6 +77,21 @@ describe("selectFiles", () => {
     expect(rel(s.files)).toEqual(["a/b/y.json", "a/x.yaml"])
   })
 
+  it("lists and matches through a symbolically linked directory, returning real paths", async () => {
+    const { dir: outside, cleanup: cleanOutside } = tempDir()
+    try {
+      symlinkSync(dir, join(outside, "repo"))
+      const viaDir = await selectFiles(["repo"], { cwd: outside, useGit: false })
+      expect(rel(viaDir.files)).toEqual([".gitignore", "a/b/y.json", "a/x.yaml", "top.env"])
+      // The glob is written against the linked path; the files come back as real paths.
+      const viaGlob = await selectFiles(["repo/**/*.yaml", "repo/a/b/*.json"], { cwd: outside, useGit: false })
+      expect(rel(viaGlob.files)).toEqual(["a/b/y.json", "a/x.yaml"])
+      expect(viaGlob.unmatched).toEqual([])
+    } finally {
+      cleanOutside()
+    }
+  })
+
   let hasGit = true
   try {
     execFileSync("git", ["--version"], { stdio: "ignore" })
