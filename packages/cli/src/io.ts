@@ -4,7 +4,7 @@
  * here, so a test never sees the developer's keys.
  * @module
  */
-import { SopsError } from "@sops-ts/core"
+import { SopsError, concatBytes } from "@sops-ts/core"
 
 /** Something the CLI can write bytes or text to. */
 export interface CliWritable {
@@ -32,23 +32,12 @@ export interface CliIo {
 /** Reads the whole of standard input. @throws SopsError `ERR_IO` */
 export async function readAll(input: AsyncIterable<Uint8Array | string>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = []
-  let size = 0
   try {
-    for await (const chunk of input) {
-      const c = typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk
-      chunks.push(c)
-      size += c.length
-    }
+    for await (const chunk of input) chunks.push(typeof chunk === "string" ? new TextEncoder().encode(chunk) : chunk)
   } catch (cause) {
     throw new SopsError("ERR_IO", `Error reading from stdin: ${cause instanceof Error ? cause.message : String(cause)}`, { cause })
   }
-  const out = new Uint8Array(size)
-  let at = 0
-  for (const c of chunks) {
-    out.set(c, at)
-    at += c.length
-  }
-  return out
+  return concatBytes(chunks)
 }
 
 /** Writes one line (adds `\n`) to stderr. */

@@ -115,7 +115,7 @@ export function wipe(...arrays: (Uint8Array | undefined)[]): void {
   for (const a of arrays) a?.fill(0)
 }
 
-/** Concatenates byte arrays. */
+/** Concatenates byte arrays into a new array with its own buffer (never Node's shared pool). */
 export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
   let n = 0
   for (const p of parts) n += p.length

@@ -4,7 +4,7 @@
  * @module
  */
 import { spawn } from "node:child_process"
-import { KeyUnavailableError, SopsError } from "@sops-ts/core"
+import { KeyUnavailableError, SopsError, concatBytes } from "@sops-ts/core"
 
 /** How one gpg invocation is run. */
 export interface GpgRun {
@@ -100,24 +100,14 @@ export function runGpg(run: GpgRun): Promise<GpgOutput> {
         reject(failure)
         return
       }
-      const stdout = concat(out)
+      // A fresh array: Buffer.concat may place small results in Node's shared pool.
+      const stdout = concatBytes(out)
       wipeAll(out)
       const { log, status } = splitStderr(Buffer.concat(err).toString("utf8"))
       resolve({ code, stdout, log, status })
     })
     child.stdin.end(run.stdin)
   })
-}
-
-/** Copies chunks into a fresh array (Buffer.concat may place small results in Node's shared pool). */
-function concat(chunks: readonly Buffer[]): Uint8Array {
-  const result = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0))
-  let offset = 0
-  for (const c of chunks) {
-    result.set(c, offset)
-    offset += c.length
-  }
-  return result
 }
 
 function wipeAll(chunks: Buffer[]): void {

@@ -8,6 +8,7 @@
  * `file-key` body is a secret).
  * @module
  */
+import { concatBytes } from "@sops-ts/core"
 
 /** One protocol stanza: a command (the stanza type), its arguments and its body. */
 export interface PluginStanza {
@@ -114,7 +115,7 @@ export class StanzaReader {
       // A body ends with a line shorter than 64 columns (48 bytes), possibly empty.
       if (chunk.length < 48) {
         this.partial = null
-        return { type: p.type, args: p.args, body: concat(p.chunks, p.size) }
+        return { type: p.type, args: p.args, body: p.chunks.length === 1 ? p.chunks[0]! : concatBytes(p.chunks) }
       }
     }
   }
@@ -141,16 +142,6 @@ function openStanza(line: string): Partial {
   return { type, args, chunks: [], size: 0 }
 }
 
-function concat(chunks: readonly Uint8Array[], size: number): Uint8Array {
-  if (chunks.length === 1) return chunks[0]!
-  const out = new Uint8Array(size)
-  let o = 0
-  for (const c of chunks) {
-    out.set(c, o)
-    o += c.length
-  }
-  return out
-}
 
 /** A file index argument (`0`, `1`, …, no sign or leading zero), or null when malformed. */
 export function parseFileIndex(arg: string): number | null {
