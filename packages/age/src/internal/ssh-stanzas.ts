@@ -12,35 +12,27 @@
  * open is an error, per typage's `Identity` contract.
  * @module
  */
-import { constants, privateDecrypt, publicEncrypt, type KeyObject } from "node:crypto"
+import { constants, createHash, privateDecrypt, publicEncrypt, type KeyObject } from "node:crypto"
 import { ed25519, x25519 } from "@noble/curves/ed25519.js"
-import { hkdf } from "@noble/hashes/hkdf.js"
-import { sha256 } from "@noble/hashes/sha2.js"
 import type { Identity, Recipient } from "age-encryption"
-import { SopsError } from "@sops-ts/core"
+import { SopsError, concatBytes } from "@sops-ts/core"
 import { decodeRawBase64, encodeRawBase64 } from "./base64.js"
 import { openOnce, sealOnce } from "./chacha.js"
 import { Stanza } from "./format.js"
+import { hkdfSha256 } from "./hkdf.js"
 import type { SshEd25519PublicKey, SshPrivateKey, SshPublicKey, SshRsaPublicKey } from "./ssh-keys.js"
 
-const ED25519_LABEL = new TextEncoder().encode("age-encryption.org/v1/ssh-ed25519")
+const ED25519_LABEL = "age-encryption.org/v1/ssh-ed25519"
 const RSA_LABEL = new TextEncoder().encode("age-encryption.org/v1/ssh-rsa")
 const EMPTY = new Uint8Array(0)
 
 /** The stanza tag of an SSH public key: base64 (raw) of SHA-256(blob)[0:4]. */
 export function sshKeyTag(blob: Uint8Array): string {
-  return encodeRawBase64(sha256(blob).subarray(0, 4))
+  return encodeRawBase64(createHash("sha256").update(blob).digest().subarray(0, 4))
 }
 
 function tweakFor(blob: Uint8Array): Uint8Array {
-  return hkdf(sha256, EMPTY, blob, ED25519_LABEL, 32)
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length)
-  out.set(a)
-  out.set(b, a.length)
-  return out
+  return hkdfSha256(EMPTY, blob, ED25519_LABEL)
 }
 
 /** Wraps file keys for an SSH Ed25519 public key. */
@@ -63,7 +55,7 @@ export class SshEd25519Recipient implements Recipient {
     const ephemeral = x25519.utils.randomSecretKey()
     const share = x25519.getPublicKey(ephemeral)
     const shared = x25519.scalarMult(this.tweak, x25519.scalarMult(ephemeral, this.montgomery))
-    const key = hkdf(sha256, shared, concat(share, this.montgomery), ED25519_LABEL, 32)
+    const key = hkdfSha256(shared, concatBytes([share, this.montgomery]), ED25519_LABEL)
     return [new Stanza(["ssh-ed25519", this.tag, encodeRawBase64(share)], sealOnce(key, fileKey))]
   }
 }
@@ -95,7 +87,7 @@ export class SshEd25519Identity implements Identity {
       } catch {
         throw new Error("invalid ssh-ed25519 ephemeral share")
       }
-      const key = hkdf(sha256, shared, concat(share, this.ourPublic), ED25519_LABEL, 32)
+      const key = hkdfSha256(shared, concatBytes([share, this.ourPublic]), ED25519_LABEL)
       const fileKey = openOnce(key, s.body)
       if (fileKey === null) throw new Error("failed to decrypt the ssh-ed25519 stanza addressed to this key")
       return fileKey
