@@ -26,12 +26,13 @@
  * ```
  * @module
  */
-import { constants, generateKeyPair, generateKeyPairSync, privateDecrypt, publicEncrypt, randomBytes, sign, type KeyObject } from "node:crypto"
+import { constants, generateKeyPair, privateDecrypt, publicEncrypt, randomBytes, type KeyObject } from "node:crypto"
 import { lookup as dnsLookup } from "node:dns"
 import { Agent, createServer } from "node:https"
 import type { IncomingMessage, ServerResponse } from "node:http"
 import type { AddressInfo, LookupFunction } from "node:net"
 import { sameText } from "./same-text.js"
+import { createSelfSignedCert } from "./self-signed-cert.js"
 
 /** The token the emulator accepts unless `token` is given. */
 export const TEST_AZURE_TOKEN = "emulator-access-token-for-vault.azure.net"
@@ -143,74 +144,6 @@ class KvError extends Error {
 }
 
 // ---------------------------------------------------------------------------------------------
-// A minimal self-signed X.509 certificate (DER by hand; node:crypto cannot create certificates).
-
-function derLength(n: number): number[] {
-  if (n < 0x80) return [n]
-  const out: number[] = []
-  for (let v = n; v > 0; v >>= 8) out.unshift(v & 0xff)
-  return [0x80 | out.length, ...out]
-}
-
-function der(tag: number, ...parts: (Uint8Array | number[])[]): Uint8Array {
-  const body = Buffer.concat(parts.map((p) => Uint8Array.from(p)))
-  return Uint8Array.from([tag, ...derLength(body.length), ...body])
-}
-
-const derSeq = (...parts: Uint8Array[]): Uint8Array => der(0x30, ...parts)
-
-function derOid(dotted: string): Uint8Array {
-  const [a, b, ...rest] = dotted.split(".").map(Number)
-  const out = [40 * a! + b!]
-  for (const n of rest) {
-    const bytes = [n & 0x7f]
-    for (let v = n >>> 7; v > 0; v >>>= 7) bytes.unshift(0x80 | (v & 0x7f))
-    out.push(...bytes)
-  }
-  return der(0x06, out)
-}
-
-function derUtcTime(d: Date): Uint8Array {
-  return der(0x17, [...Buffer.from(d.toISOString().replace(/[-:T]/g, "").slice(2, 14) + "Z", "ascii")])
-}
-
-function derName(cn: string): Uint8Array {
-  return derSeq(der(0x31, derSeq(derOid("2.5.4.3"), der(0x0c, [...Buffer.from(cn, "utf8")]))))
-}
-
-function toPem(label: string, bytes: Uint8Array): string {
-  return `-----BEGIN ${label}-----\n${Buffer.from(bytes).toString("base64").replace(/.{1,64}/g, "$&\n")}-----END ${label}-----\n`
-}
-
-/** An ECDSA P-256 certificate for `dnsNames` and 127.0.0.1, valid for a day. */
-function selfSignedCert(dnsNames: readonly string[]): { certPem: string; keyPem: string } {
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" })
-  const alg = derSeq(derOid("1.2.840.10045.4.3.2"))
-  const serial = randomBytes(16)
-  serial[0]! &= 0x7f
-  const san = derSeq(...dnsNames.map((n) => der(0x82, [...Buffer.from(n, "ascii")])), der(0x87, [127, 0, 0, 1]))
-  const now = Date.now()
-  const tbs = derSeq(
-    der(0xa0, der(0x02, [2])),
-    der(0x02, serial),
-    alg,
-    derName("sops-ts Azure Key Vault emulator"),
-    derSeq(derUtcTime(new Date(now - 3_600_000)), derUtcTime(new Date(now + 86_400_000))),
-    derName("sops-ts Azure Key Vault emulator"),
-    new Uint8Array(publicKey.export({ type: "spki", format: "der" })),
-    der(
-      0xa3,
-      derSeq(
-        derSeq(derOid("2.5.29.17"), der(0x04, san)),
-        derSeq(derOid("2.5.29.19"), der(0x01, [0xff]), der(0x04, derSeq(der(0x01, [0xff])))),
-      ),
-    ),
-  )
-  const cert = derSeq(tbs, alg, der(0x03, [0], new Uint8Array(sign("sha256", tbs, privateKey))))
-  return { certPem: toPem("CERTIFICATE", cert), keyPem: privateKey.export({ type: "pkcs8", format: "pem" }).toString() }
-}
-
-// ---------------------------------------------------------------------------------------------
 
 async function newVersion(): Promise<KeyVersion> {
   const { privateKey, publicKey } = await new Promise<{ privateKey: KeyObject; publicKey: KeyObject }>((resolve, reject) =>
@@ -257,7 +190,7 @@ export async function startAzureKvEmulator(options: AzureKvEmulatorOptions = {})
   }
   await Promise.all((options.keys ?? [{ name: "sops" }]).map(addKey))
 
-  const tls = selfSignedCert([vaultHost, "localhost"])
+  const tls = createSelfSignedCert("sops-ts Azure Key Vault emulator", [vaultHost, "localhost"])
   let origin = ""
 
   const notFound = (what: string): KvError =>

@@ -23,7 +23,7 @@
 import { randomBytes } from "node:crypto"
 import { startGcpKmsGrpc } from "./gcp-kms-grpc.js"
 import { startGcpKmsRest } from "./gcp-kms-rest.js"
-import { createSelfSignedCert } from "./gcp-self-signed-cert.js"
+import { createSelfSignedCert } from "./self-signed-cert.js"
 import { GcpKmsState, type GcpKmsCall, type GcpKmsMethod, type GcpKmsStatus } from "./gcp-kms-state.js"
 import { GcpIdentity, type GcpTokenRequest } from "./gcp-oauth.js"
 import { TOKEN_PATH } from "./gcp-kms-rest.js"

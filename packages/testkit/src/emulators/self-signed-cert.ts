@@ -1,6 +1,7 @@
 /**
- * A throwaway self-signed TLS certificate for loopback test servers (gRPC needs TLS to carry
- * bearer tokens). Built with node:crypto and a tiny DER writer, so no openssl is needed.
+ * A throwaway self-signed TLS certificate for the loopback emulators that speak TLS (gRPC
+ * needs it to carry bearer tokens; Azure's SDK refuses plain HTTP). Built with node:crypto
+ * and a tiny DER writer, so no openssl is needed.
  * @module
  */
 import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from "node:crypto"
@@ -52,17 +53,20 @@ function pem(label: string, der: Uint8Array): string {
 }
 
 /**
- * Creates an ECDSA P-256 certificate for `127.0.0.1` and `localhost`, valid for a day.
+ * Creates an ECDSA P-256 certificate for `127.0.0.1` and `dnsNames`, valid for a day.
  * @param commonName - the subject and issuer CN
+ * @param dnsNames - the DNS names it is valid for (default `localhost`)
  */
-export function createSelfSignedCert(commonName = "sops-ts test server"): SelfSignedCert {
+export function createSelfSignedCert(commonName = "sops-ts test server", dnsNames: readonly string[] = ["localhost"]): SelfSignedCert {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" })
   const spki = new Uint8Array(publicKey.export({ type: "spki", format: "der" }))
   const ecdsaSha256 = seq(oid("1.2.840.10045.4.3.2"))
   const now = Date.now()
   const serial = randomBytes(12)
-  serial[0]! &= 0x7f // a positive INTEGER
-  const san = seq(tlv(0x87, [127, 0, 0, 1]), tlv(0x82, [...Buffer.from("localhost", "ascii")]))
+  // A positive INTEGER in minimal form: a leading 0x00 before a byte below 0x80 is padding
+  // OpenSSL refuses ("illegal padding"), which failed about one run in 256.
+  serial[0] = 0x40 | (serial[0]! & 0x3f)
+  const san = seq(tlv(0x87, [127, 0, 0, 1]), ...dnsNames.map((n) => tlv(0x82, [...Buffer.from(n, "ascii")])))
   const basicConstraints = seq(tlv(0x01, [0xff]))
   const extensions = tlv(
     0xa3,
