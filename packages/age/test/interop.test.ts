@@ -30,11 +30,13 @@ interface SshPair {
 
 /** Key pairs made with node:crypto (PKCS#8 PEM), which age also accepts. */
 function nodeSshPairs(dir: string): SshPair[] {
-  const ed = generateKeyPairSync("ed25519")
-  const edPub = Buffer.from(ed.publicKey.export({ format: "jwk" }).x!, "base64url")
+  // Both halves are encoded by the generation: a later KeyObject.export can deadlock Node 20.
+  const pkcs8 = { type: "pkcs8", format: "pem" } as const
+  const ed = generateKeyPairSync("ed25519", { publicKeyEncoding: { format: "jwk" }, privateKeyEncoding: pkcs8 })
+  const edPub = Buffer.from(ed.publicKey.x!, "base64url")
   const edBlob = new WireWriter().string("ssh-ed25519").string(edPub).bytes()
-  const rsa = generateKeyPairSync("rsa", { modulusLength: 2048 })
-  const jwk = rsa.publicKey.export({ format: "jwk" })
+  const rsa = generateKeyPairSync("rsa", { modulusLength: 2048, publicKeyEncoding: { format: "jwk" }, privateKeyEncoding: pkcs8 })
+  const jwk = rsa.publicKey
   const rsaBlob = new WireWriter()
     .string("ssh-rsa")
     .mpint(Buffer.from(jwk.e!, "base64url"))
@@ -42,8 +44,8 @@ function nodeSshPairs(dir: string): SshPair[] {
     .bytes()
   const edFile = join(dir, "node_ed25519")
   const rsaFile = join(dir, "node_rsa")
-  writeFileSync(edFile, ed.privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600 })
-  writeFileSync(rsaFile, rsa.privateKey.export({ format: "pem", type: "pkcs8" }), { mode: 0o600 })
+  writeFileSync(edFile, ed.privateKey, { mode: 0o600 })
+  writeFileSync(rsaFile, rsa.privateKey, { mode: 0o600 })
   return [
     { label: "ssh-ed25519 (PKCS#8 PEM)", privateFile: edFile, publicLine: `ssh-ed25519 ${Buffer.from(edBlob).toString("base64")} node-ed` },
     { label: "ssh-rsa (PKCS#8 PEM)", privateFile: rsaFile, publicLine: `ssh-rsa ${Buffer.from(rsaBlob).toString("base64")} node-rsa` },

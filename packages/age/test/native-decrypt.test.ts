@@ -193,7 +193,7 @@ describe("bech32 and Ed25519 helpers", () => {
   it("accepts real Ed25519 public keys and rejects non-points", async () => {
     const { generateKeyPairSync } = await import("node:crypto")
     for (let i = 0; i < 5; i++) {
-      const pub = Buffer.from(generateKeyPairSync("ed25519").publicKey.export({ format: "jwk" }).x!, "base64url")
+      const pub = Buffer.from(generateKeyPairSync("ed25519", { publicKeyEncoding: { format: "jwk" } }).publicKey.x!, "base64url")
       expect(isEd25519Point(new Uint8Array(pub))).toBe(true)
     }
     // y = 2 is not on the curve; y = p (non-canonical) is rejected.

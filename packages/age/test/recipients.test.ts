@@ -8,7 +8,7 @@ import { ageKey, text } from "./helpers.js"
 import { mockRecipient, mockSshRecipient } from "./sops-vectors.js"
 
 function sshRsaLine(bits: number): string {
-  const jwk = generateKeyPairSync("rsa", { modulusLength: bits }).publicKey.export({ format: "jwk" })
+  const jwk = generateKeyPairSync("rsa", { modulusLength: bits, publicKeyEncoding: { format: "jwk" } }).publicKey
   const blob = new WireWriter().string("ssh-rsa").mpint(Buffer.from(jwk.e!, "base64url")).mpint(Buffer.from(jwk.n!, "base64url")).bytes()
   return `ssh-rsa ${Buffer.from(blob).toString("base64")} rsa@test`
 }

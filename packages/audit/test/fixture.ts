@@ -77,8 +77,8 @@ export function pgpPublicKeyFile(bits: number): { armored: string; fingerprint: 
 
 /** A `ssh-rsa` public key line with a `bits`-bit modulus. */
 export function sshRsaPublicKey(bits: number): string {
-  const { publicKey } = generateKeyPairSync("rsa", { modulusLength: bits })
-  const jwk = publicKey.export({ format: "jwk" }) as { n: string; e: string }
+  // Encoded by the generation: a later KeyObject.export can deadlock Node 20.
+  const jwk = generateKeyPairSync("rsa", { modulusLength: bits, publicKeyEncoding: { format: "jwk" } }).publicKey as { n: string; e: string }
   const field = (b: Buffer): Buffer => {
     const len = Buffer.alloc(4)
     len.writeUInt32BE(b.length)

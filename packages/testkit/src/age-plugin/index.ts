@@ -6,7 +6,7 @@
  * `program.ts`). POSIX only: the executable is a `/bin/sh` script that runs Node.
  * @module
  */
-import { generateKeyPairSync } from "node:crypto"
+import { generateKeyPairSync, type JsonWebKey } from "node:crypto"
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { delimiter, join } from "node:path"
@@ -91,7 +91,10 @@ export function encodePluginIdentity(name: string, data: Uint8Array): string {
  */
 export function sopstestKeyPair(mode: SopstestMode = "normal"): { recipient: string; identity: string } {
   const m = SOPSTEST_MODES.indexOf(mode)
-  const jwk = generateKeyPairSync("x25519").privateKey.export({ format: "jwk" })
+  // Encoded by the generation itself: a later KeyObject.export can deadlock Node 20 (see
+  // age's x25519-recipient.ts).
+  const generate = generateKeyPairSync as unknown as (type: "x25519", o: { privateKeyEncoding: { format: "jwk" } }) => { privateKey: JsonWebKey }
+  const jwk = generate("x25519", { privateKeyEncoding: { format: "jwk" } }).privateKey
   const scalar = Buffer.from(jwk.d!, "base64url")
   const pub = Buffer.from(jwk.x!, "base64url")
   return {

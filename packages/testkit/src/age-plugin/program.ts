@@ -112,8 +112,9 @@ function wrapKey(shared, share, pub) {
   return Buffer.from(hkdfSync("sha256", shared, Buffer.concat([share, pub]), LABEL, 32))
 }
 function wrap(pub, fileKey) {
-  const eph = generateKeyPairSync("x25519")
-  const share = publicBytes(eph.publicKey)
+  // The generation encodes the public half: exporting it later can deadlock Node 20.
+  const eph = generateKeyPairSync("x25519", { publicKeyEncoding: { format: "jwk" } })
+  const share = Buffer.from(eph.publicKey.x, "base64url")
   const shared = diffieHellman({ privateKey: eph.privateKey, publicKey: publicKeyObject(pub) })
   const c = createCipheriv("chacha20-poly1305", wrapKey(shared, share, pub), ZERO_NONCE, { authTagLength: 16 })
   const body = Buffer.concat([c.update(fileKey), c.final(), c.getAuthTag()])

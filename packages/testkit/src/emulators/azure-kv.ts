@@ -146,10 +146,18 @@ class KvError extends Error {
 // ---------------------------------------------------------------------------------------------
 
 async function newVersion(): Promise<KeyVersion> {
-  const { privateKey, publicKey } = await new Promise<{ privateKey: KeyObject; publicKey: KeyObject }>((resolve, reject) =>
-    generateKeyPair("rsa", { modulusLength: 2048 }, (err, pub, priv) => (err ? reject(err) : resolve({ publicKey: pub, privateKey: priv }))),
+  // The public half is encoded by the generation: a later KeyObject.export can deadlock Node 20.
+  // (@types/node has no overload for encoding only one half.)
+  const generate = generateKeyPair as unknown as (
+    type: "rsa",
+    options: { modulusLength: number; publicKeyEncoding: { format: "jwk" } },
+    cb: (err: Error | null, publicKey: { n: string; e: string }, privateKey: KeyObject) => void,
+  ) => void
+  const { privateKey, jwk } = await new Promise<{ privateKey: KeyObject; jwk: { n: string; e: string } }>((resolve, reject) =>
+    generate("rsa", { modulusLength: 2048, publicKeyEncoding: { format: "jwk" } }, (err, pub, priv) =>
+      err ? reject(err) : resolve({ jwk: pub, privateKey: priv }),
+    ),
   )
-  const jwk = publicKey.export({ format: "jwk" }) as { n: string; e: string }
   return { version: randomBytes(16).toString("hex"), privateKey, publicJwk: { n: jwk.n, e: jwk.e }, created: Math.floor(Date.now() / 1000) }
 }
 

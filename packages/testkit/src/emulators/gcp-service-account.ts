@@ -45,12 +45,17 @@ export function generateGcpServiceAccount(options: GcpServiceAccountOptions = {}
   const name = options.name ?? "sops-test"
   const projectId = options.projectId ?? "sops-ts"
   const email = `${name}@${projectId}.iam.gserviceaccount.com`
-  const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 })
+  // Encoded by the generation, never exported afterwards (that can deadlock Node 20).
+  const { privateKey } = generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  })
   return {
     type: "service_account",
     project_id: projectId,
     private_key_id: randomBytes(20).toString("hex"),
-    private_key: privateKey.export({ type: "pkcs8", format: "pem" }).toString(),
+    private_key: privateKey,
     client_email: email,
     client_id: BigInt(`0x${randomBytes(8).toString("hex")}`).toString(),
     auth_uri: "https://accounts.google.com/o/oauth2/auth",

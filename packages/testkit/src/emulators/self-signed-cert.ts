@@ -4,7 +4,7 @@
  * and a tiny DER writer, so no openssl is needed.
  * @module
  */
-import { createPrivateKey, generateKeyPairSync, randomBytes, sign } from "node:crypto"
+import { generateKeyPairSync, randomBytes, sign } from "node:crypto"
 
 /** A PEM certificate and its PEM private key. */
 export interface SelfSignedCert {
@@ -58,8 +58,13 @@ function pem(label: string, der: Uint8Array): string {
  * @param dnsNames - the DNS names it is valid for (default `localhost`)
  */
 export function createSelfSignedCert(commonName = "sops-ts test server", dnsNames: readonly string[] = ["localhost"]): SelfSignedCert {
-  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" })
-  const spki = new Uint8Array(publicKey.export({ type: "spki", format: "der" }))
+  // Encoded by the generation, never exported afterwards (that can deadlock Node 20).
+  const { privateKey: keyPem, publicKey } = generateKeyPairSync("ec", {
+    namedCurve: "P-256",
+    publicKeyEncoding: { type: "spki", format: "der" },
+    privateKeyEncoding: { type: "pkcs8", format: "pem" },
+  })
+  const spki = new Uint8Array(publicKey)
   const ecdsaSha256 = seq(oid("1.2.840.10045.4.3.2"))
   const now = Date.now()
   const serial = randomBytes(12)
@@ -85,8 +90,7 @@ export function createSelfSignedCert(commonName = "sops-ts test server", dnsName
     spki,
     extensions,
   )
-  const signature = new Uint8Array(sign("sha256", tbs, privateKey))
+  const signature = new Uint8Array(sign("sha256", tbs, keyPem))
   const cert = seq(tbs, ecdsaSha256, tlv(0x03, [0], signature))
-  const keyPem = createPrivateKey(privateKey.export({ type: "pkcs8", format: "pem" })).export({ type: "pkcs8", format: "pem" }).toString()
   return { certPem: pem("CERTIFICATE", cert), keyPem }
 }
