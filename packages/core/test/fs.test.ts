@@ -1,17 +1,17 @@
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises"
+import { chmod, chown, lstat, mkdir, mkdtemp, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterEach, describe, expect, it, vi } from "vitest"
 
 // Lets a test make the final rename fail, as a full disk or a crash at that moment would.
 const failRename = { on: false }
-vi.mock("node:fs/promises", async (importOriginal) => {
-  const real = await importOriginal<typeof import("node:fs/promises")>()
+vi.mock("node:fs", async (importOriginal) => {
+  const real = await importOriginal<typeof import("node:fs")>()
   return {
     ...real,
-    rename: async (from: string, to: string) => {
-      if (failRename.on) throw Object.assign(new Error("simulated"), { code: "EIO" })
-      return real.rename(from, to)
+    rename: (from: string, to: string, cb: (err: NodeJS.ErrnoException | null) => void) => {
+      if (failRename.on) return process.nextTick(cb, Object.assign(new Error("simulated"), { code: "EIO" }))
+      return real.rename(from, to, cb)
     },
   }
 })
@@ -99,5 +99,46 @@ describe("writeFileAtomic", () => {
     const f = join(dir, "new.enc.json")
     await writeFileAtomic(f, new TextEncoder().encode("{}\n"), { mode: 0o600 })
     expect((await stat(f)).mode & 0o777).toBe(0o600)
+  })
+
+  it("keeps permission bits the umask would remove, and the setgid bit", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sops-ts-fs-"))
+    const f = join(dir, "shared.enc.yaml")
+    await writeFile(f, "old\n")
+    await chmod(f, 0o2664)
+    const before = process.umask(0o077)
+    try {
+      await writeFileAtomic(f, new TextEncoder().encode("new\n"))
+    } finally {
+      process.umask(before)
+    }
+    expect((await stat(f)).mode & 0o7777).toBe(0o2664)
+    expect(await readFile(f, "utf8")).toBe("new\n")
+  })
+
+  it("gives a new file the requested mode under a restrictive umask", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sops-ts-fs-"))
+    const f = join(dir, "new.enc.yaml")
+    const before = process.umask(0o077)
+    try {
+      await writeFileAtomic(f, new TextEncoder().encode("a: 1\n"), { mode: 0o644 })
+    } finally {
+      process.umask(before)
+    }
+    expect((await stat(f)).mode & 0o777).toBe(0o644)
+  })
+
+  // Only root can give a file to another user; elsewhere the owner is the writer's anyway.
+  it.runIf(process.getuid?.() === 0)("keeps the owner and group of the replaced file when running as root", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "sops-ts-fs-"))
+    const f = join(dir, "owned.enc.yaml")
+    await writeFile(f, "old\n")
+    await chown(f, 4242, 4343)
+    await chmod(f, 0o6640)
+    await writeFileAtomic(f, new TextEncoder().encode("new\n"))
+    const st = await stat(f)
+    expect([st.uid, st.gid]).toEqual([4242, 4343])
+    // chown clears setuid/setgid; the mode is restored after it.
+    expect(st.mode & 0o7777).toBe(0o6640)
   })
 })
