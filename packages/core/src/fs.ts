@@ -5,7 +5,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto"
-import { close, closeSync, constants, fchmodSync, fchownSync, fstatSync, fsync, lstatSync, open, rename, statSync, write, writeSync, type Stats } from "node:fs"
+import { close, closeSync, constants, fchmodSync, fchownSync, fstatSync, fsync, lstatSync, open, openSync, rename, statSync, write, writeSync, type Stats } from "node:fs"
 import { readFile, realpath, unlink } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
 import { SopsError } from "./errors.js"
@@ -165,13 +165,17 @@ async function writeAll(fd: number, data: Uint8Array): Promise<void> {
   }
 }
 
+/**
+ * fsyncs a directory. Only the fsync goes through the thread pool: opening a directory
+ * read-only and closing it touch no disk, as with the descriptor calls in `keepModeAndOwner`.
+ */
 async function fsyncDirectory(dir: string): Promise<void> {
   try {
-    const d = await fdCall<number>((cb) => open(dir, constants.O_RDONLY, cb))
+    const d = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY)
     try {
       await fdCall((cb) => fsync(d, cb))
     } finally {
-      await fdCall((cb) => close(d, cb))
+      closeSync(d)
     }
   } catch {
     // Some filesystems cannot fsync a directory; the rename itself already happened.
