@@ -46,9 +46,12 @@ export async function writeFileAtomic(target: string, data: Uint8Array, options:
   const owner = stats && process.getuid?.() === 0 ? { uid: stats.uid, gid: stats.gid } : null
   let fd: number | undefined
   try {
-    // Created with the final permission bits (the umask may only remove some), so the temp
-    // file is never readable by anyone who cannot read the file it replaces.
-    fd = await fdCall<number>((cb) => open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, mode & 0o777, cb))
+    // Created with the final permission bits (the umask may only remove some): the temp file
+    // lets no one read it whom the new file will not let read it. Root replacing another
+    // user's file creates it private, since it belongs to root until `keepModeAndOwner`.
+    const foreign = owner !== null && (owner.uid !== 0 || owner.gid !== process.getgid?.())
+    const createMode = foreign ? 0o600 : mode & 0o777
+    fd = await fdCall<number>((cb) => open(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL, createMode, cb))
     await writeAll(fd, data)
     keepModeAndOwner(fd, mode, owner)
     const file = fd

@@ -5,10 +5,16 @@ import { afterEach, describe, expect, it, vi } from "vitest"
 
 // Lets a test make the final rename fail, as a full disk or a crash at that moment would.
 const failRename = { on: false }
+const modesWhileWriting: number[] = []
 vi.mock("node:fs", async (importOriginal) => {
   const real = await importOriginal<typeof import("node:fs")>()
   return {
     ...real,
+    // Records the temp file's mode while its data is written (before the owner is set).
+    writeSync: (fd: number, ...rest: [Uint8Array, number, number]) => {
+      modesWhileWriting.push(real.fstatSync(fd).mode & 0o7777)
+      return real.writeSync(fd, ...rest)
+    },
     rename: (from: string, to: string, cb: (err: NodeJS.ErrnoException | null) => void) => {
       if (failRename.on) return process.nextTick(cb, Object.assign(new Error("simulated"), { code: "EIO" }))
       return real.rename(from, to, cb)
@@ -135,7 +141,10 @@ describe("writeFileAtomic", () => {
     await writeFile(f, "old\n")
     await chown(f, 4242, 4343)
     await chmod(f, 0o6640)
+    modesWhileWriting.length = 0
     await writeFileAtomic(f, new TextEncoder().encode("new\n"))
+    // Until it is given the owner, the temp file belongs to root: nobody else may read it.
+    expect(modesWhileWriting).toEqual([0o600])
     const st = await stat(f)
     expect([st.uid, st.gid]).toEqual([4242, 4343])
     // chown clears setuid/setgid; the mode is restored after it.
