@@ -142,7 +142,6 @@ function openStanza(line: string): Partial {
   return { type, args, chunks: [], size: 0 }
 }
 
-
 /** A file index argument (`0`, `1`, …, no sign or leading zero), or null when malformed. */
 export function parseFileIndex(arg: string): number | null {
   return /^(?:0|[1-9][0-9]{0,8})$/.test(arg) ? Number(arg) : null
