@@ -190,8 +190,12 @@ export function awsKmsKeyService(options: AwsKmsKeyServiceOptions = {}): AwsKmsK
         details: { key: keyId(key), reason: "invalid-arn" },
       })
     }
-    const deadline = AbortSignal.timeout(timeoutMs)
-    const signal = userSignal === undefined ? deadline : AbortSignal.any([userSignal, deadline])
+    // A plain timer cleared when the call settles: `AbortSignal.timeout` costs several times
+    // more per call (a weakly held timer that stays queued for the whole timeout), which adds
+    // up over thousands of calls in a bulk re-key.
+    const deadline = new AbortController()
+    const timer = setTimeout(() => deadline.abort(new DOMException("The operation timed out.", "TimeoutError")), timeoutMs)
+    const signal = userSignal === undefined ? deadline.signal : AbortSignal.any([userSignal, deadline.signal])
     try {
       const client = await clientFor(region, key, signal)
       // The SDK rebuilds its middleware stack for every call sent with options (an abort
@@ -203,7 +207,7 @@ export function awsKmsKeyService(options: AwsKmsKeyServiceOptions = {}): AwsKmsK
     } catch (err) {
       if (userSignal?.aborted) throw new SopsError("ERR_ABORTED", `aborted while trying to ${what}`, { cause: userSignal.reason })
       // A deadline is a failure of this key, not of the whole operation: the next key is tried.
-      if (deadline.aborted) {
+      if (deadline.signal.aborted) {
         throw new SopsError(code, `failed to ${what}: no answer from AWS within ${timeoutMs} ms`, {
           cause: err,
           details: { key: keyId(key), reason: "timeout" },
@@ -222,6 +226,8 @@ export function awsKmsKeyService(options: AwsKmsKeyServiceOptions = {}): AwsKmsK
           step: inSts ? "sts:AssumeRole" : code === "ERR_KEY_WRAP" ? "kms:Encrypt" : "kms:Decrypt",
         },
       })
+    } finally {
+      clearTimeout(timer)
     }
   }
 
