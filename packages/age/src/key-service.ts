@@ -327,13 +327,8 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
       const recipient = requireAgeKey(key)
       const shown = abbreviate(recipient)
       if (key.enc === "") throw new SopsError("ERR_KEY_FAILED", `age key ${shown} has no wrapped data key (empty enc)`)
-      let file: Uint8Array
-      try {
-        file = decodeArmor(key.enc)
-      } catch (err) {
-        throw new SopsError("ERR_KEY_FAILED", `the enc of age key ${shown} is not a valid armored age file`, { cause: err })
-      }
-
+      // Identities first, as sops does: a service with none answers "not my key" without
+      // decoding the file, which a bulk re-key that unwraps through a KMS asks for every file.
       let loaded: Loaded
       try {
         loaded = await load(recipient, op?.signal)
@@ -355,6 +350,13 @@ export function ageKeyService(options: AgeKeyServiceOptions = {}): KeyService {
         const where = unused.length > 0 ? ` (looked in ${unused.join(", ")})` : ""
         const extra = notes.length > 0 ? `; ${notes.join("; ")}` : ""
         throw new KeyUnavailableError(`no age identities configured${where}${extra}`, { details })
+      }
+
+      let file: Uint8Array
+      try {
+        file = decodeArmor(key.enc)
+      } catch (err) {
+        throw new SopsError("ERR_KEY_FAILED", `the enc of age key ${shown} is not a valid armored age file`, { cause: err, details })
       }
 
       const sentinel = new Sentinel()

@@ -43,6 +43,17 @@ describe("not my key", () => {
     expect(err.message).toContain("no age identities configured")
   })
 
+  it("no identities and an enc that is not an age file → still KeyUnavailableError, as in sops; with an identity → ERR_KEY_FAILED", async () => {
+    const garbage = ageKey(mockRecipient, "-----BEGIN AGE ENCRYPTED FILE-----\nnot base64 !!\n-----END AGE ENCRYPTED FILE-----\n")
+    const none = await failure(ageKeyService().decrypt(garbage))
+    expect(none).toBeInstanceOf(KeyUnavailableError)
+    expect(none.message).toContain("no age identities configured")
+    const mine = await failure(ageKeyService({ identities: [mockIdentity] }).decrypt(garbage))
+    expect(mine).not.toBeInstanceOf(KeyUnavailableError)
+    expect(mine.code).toBe("ERR_KEY_FAILED")
+    expect(mine.message).toBe(`the enc of age key ${mockRecipient} is not a valid armored age file`)
+  })
+
   it("an ssh-ed25519 stanza for another SSH key is not ours", async () => {
     const other = await generateAgeIdentity()
     const err = await failure(ageKeyService({ identities: [other.identity] }).decrypt(ageKey(mockSshRecipient, mockEncryptedSshKey)))
