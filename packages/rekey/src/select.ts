@@ -73,25 +73,31 @@ interface Listed {
  * Lists a directory tree honouring `.gitignore` files, never following directory links.
  * `root` is a real path; `shown` is the same directory as the user named it.
  */
-async function walk(root: string, shown: string, stack: IgnoreFile[], out: Listed[]): Promise<void> {
-  const own = await readIgnore(root)
+async function walk(root: string, shown: string, stack: IgnoreFile[]): Promise<Listed[]> {
+  // The directory and its .gitignore are read at the same time, and subdirectories are
+  // walked concurrently: each read is a thread-pool round trip, and one at a time they left
+  // a large tree's listing mostly waiting.
+  const [own, entries] = await Promise.all([readIgnore(root), readdir(root, { withFileTypes: true }).catch(() => null)])
+  if (entries === null) return []
   const here = own ? [...stack, own] : stack
-  let entries
-  try {
-    entries = await readdir(root, { withFileTypes: true })
-  } catch {
-    return
-  }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+  // In entry order: a file, or the pending listing of a subdirectory.
+  const parts: (Listed | Promise<Listed[]>)[] = []
   for (const e of entries) {
     if (e.name === ".git") continue
     const abs = join(root, e.name)
     const isDir = e.isDirectory()
     if (isIgnored(here, toSlash(abs), isDir)) continue
-    if (isDir) await walk(abs, join(shown, e.name), here, out)
-    else if (e.isFile()) out.push({ path: join(shown, e.name), real: abs })
-    else if (e.isSymbolicLink()) out.push({ path: join(shown, e.name), real: null })
+    if (isDir) parts.push(walk(abs, join(shown, e.name), here))
+    else if (e.isFile()) parts.push({ path: join(shown, e.name), real: abs })
+    else if (e.isSymbolicLink()) parts.push({ path: join(shown, e.name), real: null })
   }
+  const out: Listed[] = []
+  for (const p of parts) {
+    if (p instanceof Promise) out.push(...(await p))
+    else out.push(p)
+  }
+  return out
 }
 
 /**
@@ -125,11 +131,9 @@ async function listDir(dir: string, useGit: boolean): Promise<Listed[]> {
   } catch {
     return []
   }
-  const out: Listed[] = []
   const stack = await ancestorIgnores(root)
   // The walk root itself may be ignored by a parent's rules; it was asked for, so list it anyway.
-  await walk(root, dir, stack, out)
-  return out
+  return walk(root, dir, stack)
 }
 
 /** The leading path segments of a glob that hold no glob syntax (where to start listing). */
