@@ -7,7 +7,7 @@
 import { execFileSync } from "node:child_process"
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { join } from "node:path"
+import { join, sep } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 
@@ -41,7 +41,7 @@ describe.skipIf(!built)("the built core's .sops.yaml reader", () => {
       ) as { rules: number; cache: string[] }
       expect(out.rules).toBe(2)
       expect(out.cache).toContain(vendored)
-      expect(out.cache.filter((f) => f.includes(`${join("node_modules", "yaml")}`))).toEqual([])
+      expect(out.cache.filter((f) => f.includes(`${sep}node_modules${sep}yaml${sep}`))).toEqual([])
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }

@@ -94,7 +94,9 @@ async function walk(root: string, shown: string, stack: IgnoreFile[]): Promise<L
   }
   const out: Listed[] = []
   for (const p of parts) {
-    if (p instanceof Promise) out.push(...(await p))
+    // One push per entry: spreading a subdirectory of 100,000 files into push() would pass
+    // more arguments than a call can take.
+    if (p instanceof Promise) for (const l of await p) out.push(l)
     else out.push(p)
   }
   return out
