@@ -4,10 +4,11 @@
 // emulator with 20 ms added to every call. `rekey` runs `updatekeys` against a .sops.yaml that
 // adds a second age recipient; each file's data key is unwrapped through the KMS (the runner
 // has no age identity), so the work is latency-bound as with a real KMS. The same job runs
-// with the default concurrency and with concurrency 1, each in its own child process on its
-// own copy of the files.
+// with the default concurrency (three times, the median reported) and with concurrency 1,
+// each run in its own child process on its own copy of the files.
 //
-// Targets: at least 15x faster than concurrency 1, peak RSS under 200 MB.
+// Targets: at least 15x faster than concurrency 1, peak RSS under 200 MB (the highest of the
+// concurrent runs).
 //
 // Run alone: `node bench/rekey.bench.mjs` (after `npx tsc -b`), or through `npm run bench rekey`.
 import { execFileSync, spawn } from "node:child_process"
@@ -27,6 +28,8 @@ const LATENCY_MS = 20
 // the AWS SDK), which puts the run at the 200 MB limit, so the default stays in-process.
 const WORKERS = Number(process.env.REKEY_BENCH_WORKERS ?? 0)
 const MIN_SPEEDUP = 15
+/** Concurrent runs measured; the median is reported (an odd number). */
+const FAST_RUNS = 3
 const MAX_RSS_BYTES = 200e6
 const child = fileURLToPath(new URL("./rekey-child.mjs", import.meta.url))
 
@@ -98,7 +101,7 @@ export async function run(ctx) {
     emulator.setLatency(LATENCY_MS)
 
     const copies = new Map()
-    for (const name of ["parallel", "serial"]) {
+    for (const name of [...Array.from({ length: FAST_RUNS }, (_, i) => `parallel-${i}`), "serial"]) {
       copies.set(name, join(ctx.tmpDir, name))
       cpSync(fixtures, copies.get(name), { recursive: true })
     }
@@ -118,9 +121,15 @@ export async function run(ctx) {
       const used = process.cpuUsage(before)
       return { ...r, emulatorCpuMs: (used.user + used.system) / 1000 }
     }
-    const fast = await emulatorCpu("parallel", DEFAULT_CONCURRENCY, WORKERS)
+    // A two-second run on a shared machine varies by several per cent from one run to the
+    // next; the 25-second serial run averages that out by itself. So the concurrent job runs
+    // three times (each on its own copy) and the median run is the one reported.
+    const fastRuns = []
+    for (let i = 0; i < FAST_RUNS; i++) fastRuns.push(await emulatorCpu(`parallel-${i}`, DEFAULT_CONCURRENCY, WORKERS))
+    const fast = [...fastRuns].sort((a, b) => a.wallMs - b.wallMs)[Math.floor(FAST_RUNS / 2)]
+    const peakRss = Math.max(...fastRuns.map((r) => r.maxRssBytes))
     const serial = await job("serial", 1)
-    for (const r of [fast, serial]) {
+    for (const r of [...fastRuns, serial]) {
       if (r.failed > 0 || r.updated !== n) throw new Error(`rekey failed on ${r.failed} file(s): ${JSON.stringify(r.firstError)}`)
     }
     // Spot check: the added recipient can now open a re-keyed file.
@@ -138,16 +147,17 @@ export async function run(ctx) {
       r.mainThreadCpuMs === null || r.mainThreadCpuMs === undefined ? null : Math.max(0, r.wallMs - r.mainThreadCpuMs - r.eventLoopIdleMs)
     const perFile = (ms) => (ms === null || ms === undefined ? "n/a" : (ms / n).toFixed(2))
     ctx.log(
-      `concurrency ${DEFAULT_CONCURRENCY}: ${fast.wallMs.toFixed(0)} ms, ${rate(fast).toFixed(0)} files/s, peak ${mb(fast.maxRssBytes)}, ` +
+      `concurrency ${DEFAULT_CONCURRENCY}: ${fast.wallMs.toFixed(0)} ms (median of ${fastRuns.map((r) => r.wallMs.toFixed(0)).join(", ")}), ` +
+        `${rate(fast).toFixed(0)} files/s, peak ${mb(peakRss)}, ` +
         `CPU ms/file: ${perFile(fast.cpuMs)} process (main thread ${perFile(fast.mainThreadCpuMs)}, other threads ` +
         `${perFile(fast.otherThreadsCpuMs)}), emulator ${perFile(fast.emulatorCpuMs)}, event loop idle ${perFile(fast.eventLoopIdleMs)}; concurrency 1: ${serial.wallMs.toFixed(0)} ms, ` +
         `${rate(serial).toFixed(1)} files/s, CPU ${perFile(serial.cpuMs)} ms/file; ratio ${speedup.toFixed(1)}x`,
     )
-    const data = { files: n, latencyMs: LATENCY_MS, concurrency: DEFAULT_CONCURRENCY, workers: WORKERS, fast, serial, speedup }
+    const data = { files: n, latencyMs: LATENCY_MS, concurrency: DEFAULT_CONCURRENCY, workers: WORKERS, fast, fastRuns, serial, speedup, peakRss }
     return [
       {
         name: `bulk updatekeys, ${n} files (age + KMS, ${LATENCY_MS} ms/call), concurrency ${DEFAULT_CONCURRENCY}`,
-        value: `${(fast.wallMs / 1000).toFixed(2)} s, ${rate(fast).toFixed(0)} files/s`,
+        value: `${(fast.wallMs / 1000).toFixed(2)} s, ${rate(fast).toFixed(0)} files/s (median of ${FAST_RUNS} runs)`,
         target: null,
         met: null,
         data,
@@ -176,9 +186,9 @@ export async function run(ctx) {
       },
       {
         name: "bulk updatekeys peak RSS",
-        value: mb(fast.maxRssBytes),
+        value: mb(peakRss),
         target: `< ${mb(MAX_RSS_BYTES)}`,
-        met: fast.maxRssBytes < MAX_RSS_BYTES,
+        met: peakRss < MAX_RSS_BYTES,
       },
     ]
   } finally {
