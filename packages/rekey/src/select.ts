@@ -92,11 +92,12 @@ async function walk(root: string, shown: string, stack: IgnoreFile[]): Promise<L
     else if (e.isFile()) parts.push({ path: join(shown, e.name), real: abs })
     else if (e.isSymbolicLink()) parts.push({ path: join(shown, e.name), real: null })
   }
+  // Promise.all observes every subdirectory's listing, so none can fail unobserved.
   const out: Listed[] = []
-  for (const p of parts) {
+  for (const p of await Promise.all(parts)) {
     // One push per entry: spreading a subdirectory of 100,000 files into push() would pass
     // more arguments than a call can take.
-    if (p instanceof Promise) for (const l of await p) out.push(l)
+    if (Array.isArray(p)) for (const l of p) out.push(l)
     else out.push(p)
   }
   return out
