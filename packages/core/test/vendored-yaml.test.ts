@@ -5,9 +5,10 @@
  * which files Node's CommonJS loader compiled.
  */
 import { execFileSync } from "node:child_process"
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
-import { join, sep } from "node:path"
+import { dirname, join, sep } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 
@@ -42,6 +43,9 @@ describe.skipIf(!built)("the built core's .sops.yaml reader", () => {
       expect(out.rules).toBe(2)
       expect(out.cache).toContain(vendored)
       expect(out.cache.filter((f) => f.includes(`${sep}node_modules${sep}yaml${sep}`))).toEqual([])
+      // The copy carries the package's licence, as its terms ask of every copy.
+      const license = readFileSync(join(dirname(createRequire(join(coreDir, "package.json")).resolve("yaml")), "..", "LICENSE"), "utf8").trim()
+      expect(readFileSync(vendored, "utf8")).toContain(license)
     } finally {
       rmSync(dir, { recursive: true, force: true })
     }
