@@ -5,7 +5,7 @@
  * @module
  */
 import { randomBytes } from "node:crypto"
-import { close, closeSync, constants, fchmodSync, fchownSync, fstatSync, fsync, lstatSync, open, openSync, rename, statSync, write, writeSync, type Stats } from "node:fs"
+import { closeSync, constants, fchmodSync, fchownSync, fstatSync, fsync, lstatSync, open, openSync, rename, statSync, write, writeSync, type Stats } from "node:fs"
 import { readFile, realpath, unlink } from "node:fs/promises"
 import { basename, dirname, join } from "node:path"
 import { SopsError } from "./errors.js"
@@ -33,9 +33,9 @@ export interface AtomicWriteOptions {
 /**
  * Writes `data` to `path` atomically: a temp file in the same directory, created with the
  * original file's mode (and given its owner, when running as root), is written, fsynced and
- * renamed over the target; the directory is fsynced so the rename survives a crash. On any failure the
- * target is untouched and the temp file removed. A symlink is written through: the file it
- * points to is replaced and the link stays.
+ * renamed over the target; the directory is fsynced so the rename survives a crash. On any
+ * failure the target is untouched and the temp file removed. A symlink is written through:
+ * the file it points to is replaced and the link stays.
  * @throws SopsError `ERR_IO`
  */
 export async function writeFileAtomic(target: string, data: Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
@@ -61,8 +61,11 @@ export async function writeFileAtomic(target: string, data: Uint8Array, options:
     await fdCall((cb) => rename(tmp, path, cb))
   } catch (cause) {
     if (fd !== undefined) {
-      const file = fd
-      await fdCall((cb) => close(file, cb)).catch(() => undefined)
+      try {
+        closeSync(fd)
+      } catch {
+        // Already failing; the temp file is removed below either way.
+      }
     }
     await unlink(tmp).catch(() => undefined)
     throw new SopsError("ERR_IO", `cannot write ${path}: ${(cause as NodeJS.ErrnoException).code ?? String(cause)}`, {
