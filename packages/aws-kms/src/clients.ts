@@ -26,6 +26,8 @@ export interface ClientPoolOptions {
    * service's deadline gave up on.
    */
   readonly requestTimeoutMs?: number
+  /** Connections a KMS client keeps per endpoint: the calls it can have on the wire at once. */
+  readonly maxSockets: number
 }
 
 /** The client settings KMS and STS clients share. */
@@ -127,7 +129,13 @@ export class ClientPool {
       ...(credentials !== undefined ? { credentials } : {}),
       // Reuse the resolved middleware stack for calls sent without options (most calls).
       cacheMiddleware: true,
-      ...(this.options.requestTimeoutMs !== undefined ? { requestHandler: { requestTimeout: this.options.requestTimeoutMs } } : {}),
+      // The SDK's handler caps each endpoint at 50 connections; calls beyond the cap wait in
+      // its queue for a full round trip, whatever limit the caller set for itself.
+      requestHandler: {
+        httpAgent: { maxSockets: this.options.maxSockets },
+        httpsAgent: { maxSockets: this.options.maxSockets },
+        ...(this.options.requestTimeoutMs !== undefined ? { requestTimeout: this.options.requestTimeoutMs } : {}),
+      },
     })
     this.kms.set(cacheKey, { client, identity })
     return client

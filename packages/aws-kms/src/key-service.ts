@@ -46,6 +46,13 @@ export interface AwsKmsKeyServiceOptions {
   readonly timeoutMs?: number
   /** Delay before the first retry in ms, doubled for each further one (default 200). */
   readonly retryDelayMs?: number
+  /**
+   * HTTP connections kept open to each KMS endpoint, which is how many calls can be on the
+   * wire at once (default 64; the SDK alone would allow 50). Further calls wait for a free
+   * connection. A bulk re-key lets 64 KMS calls out at once by default (`providerLimits.kms`
+   * of `@sops-ts/rekey`); raise both together.
+   */
+  readonly maxSockets?: number
   /** Host name for the STS session name `sops@<host>` (default: `os.hostname()`). */
   readonly hostname?: () => string
   /**
@@ -67,6 +74,7 @@ export interface AwsKmsKeyService extends KeyService {
 
 const DEFAULT_TIMEOUT_MS = 30_000
 const DEFAULT_ATTEMPTS = 3
+const DEFAULT_MAX_SOCKETS = 64
 const DEFAULT_RETRY_DELAY_MS = 200
 const MAX_RETRY_DELAY_MS = 5_000
 
@@ -157,6 +165,7 @@ export function awsKmsKeyService(options: AwsKmsKeyServiceOptions = {}): AwsKmsK
     sessionName: () => stsSessionName(hostname?.()),
     retry,
     requestTimeoutMs: timeoutMs,
+    maxSockets: Math.floor(positive("maxSockets", options.maxSockets, DEFAULT_MAX_SOCKETS, 1)),
   })
 
   async function clientFor(region: string, key: KmsMasterKey, signal: AbortSignal): Promise<KMSClient> {

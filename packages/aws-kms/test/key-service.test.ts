@@ -200,6 +200,48 @@ describe("failures name the key and the reason", () => {
   })
 })
 
+describe("connections", () => {
+  // A service of its own: the calls must all be in flight together, and no earlier test's
+  // slow requests may still be counted.
+  let slow: AwsKmsEmulator
+  const key = kmsKey(TEST_KMS_KEY_ARN)
+  let enc = ""
+  beforeAll(async () => {
+    slow = await startAwsKmsEmulator()
+    const s = awsKmsKeyService({ endpoint: slow.url, credentials: TEST_AWS_CREDENTIALS })
+    enc = await s.encrypt(key, dataKey(4))
+    s.close()
+    slow.setLatency(200)
+  })
+  afterAll(async () => {
+    await slow.stop()
+  })
+
+  async function decryptAtOnce(s: AwsKmsKeyService, n: number): Promise<void> {
+    slow.resetPeakInFlight()
+    const out = await Promise.all(Array.from({ length: n }, () => s.decrypt(withEnc(key, enc))))
+    for (const k of out) expect(k).toEqual(dataKey(4))
+  }
+
+  it("puts 64 calls on the wire at once by default (the SDK alone stops at 50)", async () => {
+    const s = awsKmsKeyService({ endpoint: slow.url, credentials: TEST_AWS_CREDENTIALS })
+    services.push(s)
+    await decryptAtOnce(s, 80)
+    expect(slow.peakInFlight).toBe(64)
+  })
+
+  it("maxSockets bounds the calls on the wire; the others wait for a connection and succeed", async () => {
+    const s = awsKmsKeyService({ endpoint: slow.url, credentials: TEST_AWS_CREDENTIALS, maxSockets: 3 })
+    services.push(s)
+    await decryptAtOnce(s, 10)
+    expect(slow.peakInFlight).toBe(3)
+  })
+
+  it("refuses a maxSockets below 1", () => {
+    expect(() => awsKmsKeyService({ maxSockets: 0 })).toThrow(/maxSockets/)
+  })
+})
+
 describe("retries, deadlines and outages", () => {
   const key = kmsKey(TEST_KMS_KEY_ARN)
   let enc = ""

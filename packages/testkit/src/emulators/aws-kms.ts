@@ -99,6 +99,14 @@ export interface AwsKmsEmulator {
   readonly url: string
   /** Every request answered so far, in order. */
   readonly calls: readonly AwsEmulatorCall[]
+  /**
+   * The most requests that were being served at the same time (received, not yet answered),
+   * since the start or the last {@link AwsKmsEmulator.resetPeakInFlight}: how many calls a
+   * client really had on the wire, whatever its own limits say.
+   */
+  readonly peakInFlight: number
+  /** Starts counting {@link AwsKmsEmulator.peakInFlight} again from the requests now in flight. */
+  resetPeakInFlight(): void
   /** The next `n` matching calls fail with the service's throttling error. */
   throttle(n: number, operation?: AwsEmulatorOperation): void
   /** The next `n` matching calls fail with the given error (e.g. `KMSInternalException`, 500). */
@@ -229,6 +237,8 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions = {}): 
   const faults: Fault[] = []
   const timers = new Set<NodeJS.Timeout>()
   let latencyMs = options.latencyMs ?? 0
+  let inFlight = 0
+  let peakInFlight = 0
 
   /** Resolves a KeyId (key ARN, key id, alias ARN or alias name) in `region`. */
   function resolveKey(keyId: string, region: string): KeyRecord {
@@ -351,6 +361,8 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions = {}): 
       result: "ok",
     }
     let service: "kms" | "sts" = "kms"
+    peakInFlight = Math.max(peakInFlight, ++inFlight)
+    res.once("close", () => inFlight--)
     try {
       const body = await readBody(req)
       if (latencyMs > 0) await sleep(latencyMs, timers)
@@ -423,6 +435,12 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions = {}): 
   return {
     url: `http://127.0.0.1:${port}`,
     calls,
+    get peakInFlight() {
+      return peakInFlight
+    },
+    resetPeakInFlight() {
+      peakInFlight = inFlight
+    },
     throttle(n, operation) {
       faults.push({
         operation,
