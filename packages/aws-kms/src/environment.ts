@@ -27,10 +27,18 @@ export function kmsKeysFromEnvironment(
 }
 
 /**
+ * Connections per KMS endpoint of the CLI's service. The CLI's commands bound their calls
+ * themselves (`sops-ts rekey --provider-limit kms=N`, 64 by default), so this only has to stay
+ * out of their way.
+ */
+const CLI_MAX_SOCKETS = 256
+
+/**
  * The CLI's entry point (the contract of `@sops-ts/cli`'s lazy providers): a service using
  * the AWS SDK's default credential chain, as sops does. The SDK reads its own variables
- * (`AWS_PROFILE`, `AWS_ACCESS_KEY_ID`, ...) from the process environment.
+ * (`AWS_PROFILE`, `AWS_ACCESS_KEY_ID`, ...) from the process environment. Up to 256 calls can
+ * be on the wire at once, so that a re-key's `--provider-limit kms=N` is what bounds them.
  */
 export function keyServiceFromEnv(_env: Readonly<Record<string, string | undefined>>): KeyService {
-  return awsKmsKeyService()
+  return awsKmsKeyService({ maxSockets: CLI_MAX_SOCKETS })
 }

@@ -7,7 +7,7 @@ import { DecryptCommand, KMSClient } from "@aws-sdk/client-kms"
 import { isSopsError, type SopsError } from "@sops-ts/core"
 import { startAwsKmsEmulator, TEST_AWS_ACCOUNT, TEST_AWS_CREDENTIALS, TEST_KMS_KEY_ARN, type AwsKmsEmulator } from "@sops-ts/testkit"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
-import { awsKmsKeyService, type AwsKmsKeyService, type AwsKmsKeyServiceOptions } from "@sops-ts/aws-kms"
+import { awsKmsKeyService, keyServiceFromEnv, type AwsKmsKeyService, type AwsKmsKeyServiceOptions } from "@sops-ts/aws-kms"
 import { dataKey, isolateAwsEnvironment, kmsKey, withEnc } from "./helpers.js"
 
 const EU_KEY = `arn:aws:kms:eu-west-2:${TEST_AWS_ACCOUNT}:key/5d1c9a3e-4b7f-4e2a-8c6d-0f1e2d3c4b5a`
@@ -235,6 +235,22 @@ describe("connections", () => {
     services.push(s)
     await decryptAtOnce(s, 10)
     expect(slow.peakInFlight).toBe(3)
+  })
+
+  it("the CLI's service (keyServiceFromEnv) lets the caller's own limit decide, well above 64", async () => {
+    process.env["AWS_ENDPOINT_URL_KMS"] = slow.url
+    process.env["AWS_ACCESS_KEY_ID"] = TEST_AWS_CREDENTIALS.accessKeyId
+    process.env["AWS_SECRET_ACCESS_KEY"] = TEST_AWS_CREDENTIALS.secretAccessKey
+    try {
+      const s = keyServiceFromEnv({}) as AwsKmsKeyService
+      services.push(s)
+      await decryptAtOnce(s, 120)
+      expect(slow.peakInFlight).toBe(120)
+    } finally {
+      delete process.env["AWS_ENDPOINT_URL_KMS"]
+      delete process.env["AWS_ACCESS_KEY_ID"]
+      delete process.env["AWS_SECRET_ACCESS_KEY"]
+    }
   })
 
   it("refuses a maxSockets below 1", () => {
