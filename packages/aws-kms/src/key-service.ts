@@ -50,7 +50,8 @@ export interface AwsKmsKeyServiceOptions {
    * HTTP connections kept open to each KMS endpoint, which is how many calls can be on the
    * wire at once (default 64; the SDK alone would allow 50). Further calls wait for a free
    * connection. A bulk re-key lets 64 KMS calls out at once by default (`providerLimits.kms`
-   * of `@sops-ts/rekey`); raise both together.
+   * of `@sops-ts/rekey`); raise both together. `Infinity` removes the cap, as in Node's own
+   * HTTP agent, so the caller's own limit alone decides.
    */
   readonly maxSockets?: number
   /** Host name for the STS session name `sops@<host>` (default: `os.hostname()`). */
@@ -165,7 +166,8 @@ export function awsKmsKeyService(options: AwsKmsKeyServiceOptions = {}): AwsKmsK
     sessionName: () => stsSessionName(hostname?.()),
     retry,
     requestTimeoutMs: timeoutMs,
-    maxSockets: Math.floor(positive("maxSockets", options.maxSockets, DEFAULT_MAX_SOCKETS, 1)),
+    // Node's agents take Infinity for "no cap"; any finite value must be a whole count ≥ 1.
+    maxSockets: options.maxSockets === Infinity ? Infinity : Math.floor(positive("maxSockets", options.maxSockets, DEFAULT_MAX_SOCKETS, 1)),
   })
 
   async function clientFor(region: string, key: KmsMasterKey, signal: AbortSignal): Promise<KMSClient> {

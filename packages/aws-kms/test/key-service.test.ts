@@ -253,6 +253,13 @@ describe("connections", () => {
     }
   })
 
+  it("maxSockets: Infinity puts every call on the wire at once", async () => {
+    const s = awsKmsKeyService({ endpoint: slow.url, credentials: TEST_AWS_CREDENTIALS, maxSockets: Infinity })
+    services.push(s)
+    await decryptAtOnce(s, 100)
+    expect(slow.peakInFlight).toBe(100)
+  })
+
   it("refuses a maxSockets below 1", () => {
     expect(() => awsKmsKeyService({ maxSockets: 0 })).toThrow(/maxSockets/)
   })
