@@ -166,7 +166,7 @@ export function awsKmsKeyService(options: AwsKmsKeyServiceOptions = {}): AwsKmsK
     sessionName: () => stsSessionName(hostname?.()),
     retry,
     requestTimeoutMs: timeoutMs,
-    // Node's agents take Infinity for "no cap"; any finite value must be a whole count ≥ 1.
+    // Node's agents take Infinity for "no cap"; a finite value must be at least 1 (and is floored).
     maxSockets: options.maxSockets === Infinity ? Infinity : Math.floor(positive("maxSockets", options.maxSockets, DEFAULT_MAX_SOCKETS, 1)),
   })
 
