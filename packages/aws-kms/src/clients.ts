@@ -7,6 +7,7 @@
 import { KMSClient, type KMSClientConfig } from "@aws-sdk/client-kms"
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts"
 import type { KmsMasterKey } from "@sops-ts/core"
+import { KmsHttpHandler } from "./http-handler.js"
 import type { RetryPolicy } from "./retry.js"
 import { withRetries } from "./retry.js"
 
@@ -129,13 +130,13 @@ export class ClientPool {
       ...(credentials !== undefined ? { credentials } : {}),
       // Reuse the resolved middleware stack for calls sent without options (most calls).
       cacheMiddleware: true,
-      // The SDK's handler caps each endpoint at 50 connections; calls beyond the cap wait in
-      // its queue for a full round trip, whatever limit the caller set for itself.
-      requestHandler: {
-        httpAgent: { maxSockets: this.options.maxSockets },
-        httpsAgent: { maxSockets: this.options.maxSockets },
-        ...(this.options.requestTimeoutMs !== undefined ? { requestTimeout: this.options.requestTimeoutMs } : {}),
-      },
+      // Our own transport (see http-handler.ts). Its agents get `maxSockets`: the SDK's
+      // handler would cap each endpoint at 50 connections, and calls beyond the cap would wait
+      // in its queue for a full round trip, whatever limit the caller set for itself.
+      requestHandler: new KmsHttpHandler({
+        maxSockets: this.options.maxSockets,
+        ...(this.options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
+      }),
     })
     this.kms.set(cacheKey, { client, identity })
     return client
