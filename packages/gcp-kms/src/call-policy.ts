@@ -49,9 +49,18 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
 const TIMEOUT = Symbol("timeout")
 
 /**
- * Runs `fn` once within `timeoutMs`; the caller's abort wins over everything. A timed-out call
- * is left to its own deadline (google-gax calls cannot be cancelled from outside), its result
- * ignored.
+ * How much later than our own timer the client library's deadline is set. Both deadlines
+ * used to be the same instant, and on a busy event loop gRPC's could fire first: the timeout
+ * was then reported as the library's `DEADLINE_EXCEEDED` instead of "timed out after N ms".
+ * With a later backstop, a timeout always ends through our timer (one message, one status);
+ * the library's deadline only ends the abandoned call, whose answer is ignored.
+ */
+const LIBRARY_DEADLINE_GRACE_MS = 1_000
+
+/**
+ * Runs `fn` once within `timeoutMs`; the caller's abort wins over everything. `fn` gets the
+ * deadline to give the client library, a little later than ours. A timed-out call is left to
+ * that deadline (google-gax calls cannot be cancelled from outside), its result ignored.
  */
 function attempt<T>(fn: (timeoutMs: number) => Promise<T>, timeoutMs: number, signal: AbortSignal | undefined): Promise<T | typeof TIMEOUT> {
   return new Promise((resolve, reject) => {
@@ -66,7 +75,7 @@ function attempt<T>(fn: (timeoutMs: number) => Promise<T>, timeoutMs: number, si
     const onAbort = (): void => finish(() => reject(aborted(signal!)))
     const timer = setTimeout(() => finish(() => resolve(TIMEOUT)), timeoutMs)
     signal?.addEventListener("abort", onAbort, { once: true })
-    fn(timeoutMs).then(
+    fn(timeoutMs + LIBRARY_DEADLINE_GRACE_MS).then(
       (v) => finish(() => resolve(v)),
       (e: unknown) => finish(() => reject(e)),
     )
