@@ -3,11 +3,11 @@
  * @module
  */
 
-// Same pattern as sops' `arnRegex` (core's KMS_ARN_PATTERN). It uses nothing on which Go RE2
-// and JavaScript differ (`\w` is ASCII in both, `.` stops at "\n" in both, `$` is end of
-// input without the m flag, and greedy capture groups pick the same span), so a native
-// RegExp gives the same region as sops.
-const KMS_ARN = /^arn:aws[\w-]*:kms:(.+):[0-9]+:(key|alias)\/.+$/
+// Same pattern as sops' `arnRegex` (core's KMS_ARN_PATTERN), written so that a native RegExp
+// gives the same region as sops: Go's `.` is every character but "\n", while JavaScript's
+// also stops at "\r", U+2028 and U+2029, hence `[^\n]`; `\w` is ASCII in both, `$` is the
+// end of the input without the m flag, and greedy capture groups pick the same span.
+const KMS_ARN = /^arn:aws[\w-]*:kms:([^\n]+):[0-9]+:(key|alias)\/[^\n]+$/
 
 /**
  * The region of a KMS key or alias ARN (capture 1 of sops' ARN pattern), or null when `arn`

@@ -8,6 +8,9 @@ describe("kmsArnRegion", () => {
     expect(kmsArnRegion("arn:aws:kms:eu-west-1:111122223333:alias/sops")).toBe("eu-west-1")
     expect(kmsArnRegion("arn:aws-cn:kms:cn-north-1:111122223333:key/abc")).toBe("cn-north-1")
     expect(kmsArnRegion("arn:aws-us-gov:kms:us-gov-west-1:111122223333:key/abc")).toBe("us-gov-west-1")
+    // Go's "." takes "\r" (a bare JavaScript "." does not): sops passes such a region on as it is.
+    expect(kmsArnRegion("arn:aws:kms:eu\r-west-1:111122223333:key/a\r")).toBe("eu\r-west-1")
+    expect(kmsArnRegion("arn:aws:kms:eu-west-1:111122223333:key/a\n")).toBeNull()
   })
 
   it("rejects what sops' pattern rejects", () => {

@@ -17,6 +17,8 @@ import {
   parseVaultUris,
 } from "../src/keys/parse-key-strings.js"
 import { keyId } from "../src/metadata/model.js"
+import { compileGoRegex } from "../src/regex.js"
+import { KMS_ARN_PATTERN } from "../src/keys/parse-key-strings.js"
 
 const now = (): Date => new Date("2024-05-01T12:34:56.789Z")
 const AT = "2024-05-01T12:34:56Z"
@@ -144,6 +146,29 @@ describe("parseKmsArns", () => {
       expect(codeOf(() => parseKmsArns(input))).toBe("ERR_INVALID_ARGUMENT")
     },
   )
+  it("newKmsKey accepts exactly the ARNs that sops' Go pattern accepts", () => {
+    const go = compileGoRegex(KMS_ARN_PATTERN)
+    const inputs = [
+      "arn:aws:kms:us-east-1:111122223333:key/abc",
+      "arn:aws-us-gov:kms:us-gov-west-1:1:alias/sops",
+      "arn:aws:kms:eu-west-1:1:key/a\rb", // Go's "." takes "\r"; a bare JavaScript "." does not
+      "arn:aws:kms:eu-west-1:1:key/a\u2028b",
+      "arn:aws:kms:eu\r-west-1:1:key/a",
+      "arn:aws:kms:eu-west-1:1:key/a\nb",
+      "arn:aws:kms:eu-west-1:1:key/ab\n",
+      "arn:aws:kms::1:key/a",
+      "arn:aws:kms:r:x:key/a",
+      "arn:aws:kms:r:1:key/",
+      "arn:aws:kms:r:1:keys/a",
+      "arn:aws\u00e9:kms:r:1:key/a",
+      "arn:aws:kms:r\u00e9:1:key/\u{1F511}",
+      "xarn:aws:kms:r:1:key/a",
+    ]
+    for (const arn of inputs) {
+      const accepted = codeOf(() => newKmsKey({ arn })) === undefined
+      expect([arn, accepted]).toEqual([arn, go.test(arn)])
+    }
+  })
   it("newKmsKey copies the context so later edits of the input do not leak in", () => {
     const ctx: Record<string, string> = { a: "1" }
     const key = newKmsKey({ arn: ARN, context: ctx })
