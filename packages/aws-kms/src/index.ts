@@ -11,5 +11,6 @@ export { awsKmsKeyService } from "./key-service.js"
 export type { AwsKmsKeyService, AwsKmsKeyServiceOptions } from "./key-service.js"
 export type { AwsCredentials } from "./clients.js"
 export { kmsKeysFromEnvironment, keyServiceFromEnv } from "./environment.js"
-export { kmsArnRegion } from "./arn.js"
+// The ARN rules live in core, which checks them when a key is parsed.
+export { kmsArnRegion } from "@sops-ts/core"
 export { stsSessionName } from "./session-name.js"

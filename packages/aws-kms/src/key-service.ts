@@ -10,12 +10,12 @@ import {
   SopsError,
   describeKey,
   keyId,
+  kmsArnRegion,
   type KeyOperationOptions,
   type KeyService,
   type KmsMasterKey,
   type MasterKey,
   type SopsErrorCode, encodeStdBase64, decodeStdBase64 } from "@sops-ts/core"
-import { kmsArnRegion } from "./arn.js"
 import { awsErrorName, describeAwsError, isMissingCredentials } from "./aws-errors.js"
 import { ClientPool, type AwsCredentials } from "./clients.js"
 import { withRetries, type RetryPolicy } from "./retry.js"

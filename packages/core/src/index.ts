@@ -101,6 +101,7 @@ export {
   newHckmsKey,
   formatCreatedAt,
   KMS_ARN_PATTERN,
+  kmsArnRegion,
 } from "./keys/parse-key-strings.js"
 export type { KeyClockOptions, KmsParseOptions, KmsKeySpec, KeyListInput } from "./keys/parse-key-strings.js"
 export { findConfigFile, lookupConfigFile, loadConfig, CONFIG_FILE_NAME } from "./config/load.js"

@@ -158,12 +158,26 @@ export interface KmsKeySpec {
  * {@link KMS_ARN_PATTERN} as a native RegExp, so that checking the KMS keys of a `.sops.yaml`
  * does not load the RE2 engine (about 6 ms). Go's `.` is every character but "\n", while
  * JavaScript's also stops at "\r", U+2028 and U+2029, hence `[^\n]`; `\w` is ASCII in both,
- * and `$` without flags is the end of the input in both.
+ * `$` without flags is the end of the input in both, and greedy capture groups pick the same
+ * span, so capture 1 is the region sops takes.
  */
-const KMS_ARN = /^arn:aws[\w-]*:kms:[^\n]+:[0-9]+:(?:key|alias)\/[^\n]+$/
+const KMS_ARN = /^arn:aws[\w-]*:kms:([^\n]+):[0-9]+:(?:key|alias)\/[^\n]+$/
+
+/**
+ * The region of a KMS key or alias ARN (capture 1 of sops' ARN pattern), or null when `arn`
+ * is not one. The region is taken verbatim, exactly as sops passes it to the SDK.
+ * @example
+ * ```ts
+ * kmsArnRegion("arn:aws:kms:eu-west-1:111122223333:key/1234") // "eu-west-1"
+ * ```
+ */
+export function kmsArnRegion(arn: string): string | null {
+  const m = KMS_ARN.exec(arn)
+  return m === null ? null : m[1]!
+}
 
 function checkArn(arn: string): void {
-  if (!KMS_ARN.test(arn)) {
+  if (kmsArnRegion(arn) === null) {
     throw invalid(`invalid AWS KMS key ARN ${JSON.stringify(arn)}: expected arn:aws:kms:<region>:<account>:key/<id> or alias/<name>`)
   }
 }
