@@ -62,15 +62,20 @@ function namedError(name: "AbortError" | "TimeoutError", message: string): Error
   return err
 }
 
+/** RFC 3986 percent-encoding (`encodeURIComponent` leaves `!'()*` as they are), as the SDK writes query strings. */
+function escapeUri(s: string): string {
+  return encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)
+}
+
 function queryString(query: SdkHttpRequest["query"]): string {
   if (query === undefined) return ""
   const parts: string[] = []
   for (const key of Object.keys(query).sort()) {
     const value = query[key]
-    const k = encodeURIComponent(key)
+    const k = escapeUri(key)
     if (value === null || value === undefined) parts.push(k)
-    else if (typeof value === "string") parts.push(`${k}=${encodeURIComponent(value)}`)
-    else for (const v of value) parts.push(`${k}=${encodeURIComponent(v)}`)
+    else if (typeof value === "string") parts.push(`${k}=${escapeUri(value)}`)
+    else for (const v of value) parts.push(`${k}=${escapeUri(v)}`)
   }
   return parts.join("&")
 }

@@ -95,6 +95,12 @@ describe("KmsHttpHandler", () => {
     expect(new TextDecoder().decode(response.body)).toBe('{"__type":"InvalidCiphertextException","message":""}')
   })
 
+  it("percent-encodes the query as the SDK does (RFC 3986, so also !'()*)", async () => {
+    const srv = await serve((_req, res) => res.end("{}"))
+    await handler().handle(post(srv.port, { query: { "k(1)": "it's *!" } }))
+    expect(srv.seen[0]!.url).toBe("/?k%281%29=it%27s%20%2A%21")
+  })
+
   it("keeps connections alive and opens at most maxSockets of them", async () => {
     const srv = await serve((_req, res) => setTimeout(() => res.end("{}"), 20))
     const h = handler({ maxSockets: 3 })
