@@ -89,7 +89,7 @@ export interface AwsKmsEmulatorOptions {
   readonly roles?: readonly EmulatedRole[]
   /** Delay before every response, in ms (default 0). */
   readonly latencyMs?: number
-  /** Server clock (signature freshness, credential expiry). */
+  /** Server clock (signature freshness, credential expiry, and the `Date` of every answer, as AWS sends its own). */
   readonly now?: () => Date
 }
 
@@ -386,7 +386,7 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions = {}): 
         if (operation === "Encrypt") out = kmsEncrypt(parsed, region, who, call)
         else if (operation === "Decrypt") out = kmsDecrypt(parsed, region, who, call)
         else throw new AwsEmulatorError("UnknownOperationException", 400, `operation ${operation} is not emulated`)
-        res.writeHead(200, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId })
+        res.writeHead(200, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId, date: now().toUTCString() })
         res.end(JSON.stringify(out))
         return
       }
@@ -404,17 +404,22 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions = {}): 
       call["roleArn"] = roleArn
       call["roleSessionName"] = sessionName
       const { principal } = identities.assumeRole(who, roleArn, sessionName)
-      res.writeHead(200, { "content-type": "text/xml", "x-amzn-requestid": requestId })
+      res.writeHead(200, { "content-type": "text/xml", "x-amzn-requestid": requestId, date: now().toUTCString() })
       res.end(assumeRoleResponseXml(principal, sessionName, requestId))
     } catch (err) {
       const e = err instanceof AwsEmulatorError ? err : new AwsEmulatorError(service === "kms" ? "KMSInternalException" : "InternalFailure", 500, "emulator failure")
       call["result"] = e.code
       if (res.destroyed) return
       if (service === "kms") {
-        res.writeHead(e.status, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId, "x-amzn-errortype": e.code })
+        res.writeHead(e.status, {
+          "content-type": "application/x-amz-json-1.1",
+          "x-amzn-requestid": requestId,
+          "x-amzn-errortype": e.code,
+          date: now().toUTCString(),
+        })
         res.end(JSON.stringify({ __type: e.code, message: e.message }))
       } else {
-        res.writeHead(e.status, { "content-type": "text/xml", "x-amzn-requestid": requestId })
+        res.writeHead(e.status, { "content-type": "text/xml", "x-amzn-requestid": requestId, date: now().toUTCString() })
         res.end(stsErrorXml(e, requestId))
       }
     } finally {
