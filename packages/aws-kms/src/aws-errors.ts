@@ -38,7 +38,7 @@ interface SdkErrorLike {
   readonly name?: unknown
   readonly message?: unknown
   readonly code?: unknown
-  readonly $metadata?: { readonly httpStatusCode?: unknown }
+  readonly $metadata?: { readonly httpStatusCode?: unknown; readonly clockSkewCorrected?: unknown }
   readonly $retryable?: unknown
 }
 
@@ -70,11 +70,15 @@ const HINTS: Readonly<Record<string, string>> = {
   ECONNREFUSED: "nothing is listening at the AWS endpoint",
 }
 
-/** True for throttling, transient server failures (5xx, 429) and flaky sockets. */
+/**
+ * True for throttling, transient server failures (5xx, 429), flaky sockets, and a request
+ * refused for a clock skew that the answer let the client correct.
+ */
 export function isRetryable(err: unknown): boolean {
   const f = fields(err)
   const name = awsErrorName(err)
   if (THROTTLING.has(name) || TRANSIENT.has(name)) return true
+  if (f.$metadata?.clockSkewCorrected === true) return true
   const status = statusOf(err)
   if (status !== undefined && (status >= 500 || status === 429)) return true
   if (typeof f.code === "string" && TRANSIENT_SOCKET.has(f.code)) return true

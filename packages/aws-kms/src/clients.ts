@@ -8,6 +8,7 @@ import { KMSClient, type KMSClientConfig } from "@aws-sdk/client-kms"
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts"
 import type { KmsMasterKey } from "@sops-ts/core"
 import { KmsHttpHandler } from "./http-handler.js"
+import { KmsJsonClient, type KmsCaller } from "./kms-json-client.js"
 import type { RetryPolicy } from "./retry.js"
 import { withRetries } from "./retry.js"
 
@@ -56,7 +57,7 @@ export class IncompleteAssumeRoleResponse extends Error {
 
 /** Caches SDK clients and assumed-role credentials for one key service. */
 export class ClientPool {
-  private readonly kms = new Map<string, { client: KMSClient; identity: string }>()
+  private readonly kms = new Map<string, { client: KMSClient; caller: KmsCaller; identity: string }>()
   private readonly sts = new Map<string, STSClient>()
   private readonly roles = new Map<string, TemporaryCredentials>()
   /** Clients replaced after a role refresh; an operation may still be using one. */
@@ -114,32 +115,35 @@ export class ClientPool {
   }
 
   /**
-   * The KMS client for `key` in `region`: assumes `key.role` first when set (as sops does),
-   * and uses `key.awsProfile` for the SDK's shared-config loading when non-empty.
+   * What sends KMS calls for `key` in `region`: a {@link KmsJsonClient} on a cached SDK client.
+   * Assumes `key.role` first when set (as sops does), and uses `key.awsProfile` for the SDK's
+   * shared-config loading when non-empty.
    */
-  async kmsClient(region: string, key: KmsMasterKey, signal: AbortSignal): Promise<KMSClient> {
+  async kmsCaller(region: string, key: KmsMasterKey, signal: AbortSignal): Promise<KmsCaller> {
     const roleCreds = key.role !== "" ? await this.assumeRole(region, key, signal) : undefined
     const cacheKey = JSON.stringify([region, key.awsProfile, key.role])
     const identity = roleCreds?.accessKeyId ?? ""
     const cached = this.kms.get(cacheKey)
-    if (cached !== undefined && cached.identity === identity) return cached.client
+    if (cached !== undefined && cached.identity === identity) return cached.caller
     if (cached !== undefined) this.retired.push(cached.client)
     const credentials = roleCreds ?? this.options.credentials
+    // Our own transport (see http-handler.ts). Its agents get `maxSockets`: the SDK's handler
+    // would cap each endpoint at 50 connections, and calls beyond the cap would wait in its
+    // queue for a full round trip, whatever limit the caller set for itself.
+    const handler = new KmsHttpHandler({
+      maxSockets: this.options.maxSockets,
+      ...(this.options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
+    })
     const client = new KMSClient({
       ...this.baseConfig(region, key.awsProfile, this.options.endpoint),
       ...(credentials !== undefined ? { credentials } : {}),
-      // Reuse the resolved middleware stack for calls sent without options (most calls).
-      cacheMiddleware: true,
-      // Our own transport (see http-handler.ts). Its agents get `maxSockets`: the SDK's
-      // handler would cap each endpoint at 50 connections, and calls beyond the cap would wait
-      // in its queue for a full round trip, whatever limit the caller set for itself.
-      requestHandler: new KmsHttpHandler({
-        maxSockets: this.options.maxSockets,
-        ...(this.options.requestTimeoutMs !== undefined ? { requestTimeoutMs: this.options.requestTimeoutMs } : {}),
-      }),
+      requestHandler: handler,
     })
-    this.kms.set(cacheKey, { client, identity })
-    return client
+    // The client resolves the endpoint, credentials and signer; the calls themselves skip its
+    // middleware pipeline (see kms-json-client.ts).
+    const caller = new KmsJsonClient(client, handler)
+    this.kms.set(cacheKey, { client, caller, identity })
+    return caller
   }
 
   /** Destroys every cached client (closes their keep-alive sockets) and forgets role credentials. */

@@ -4,7 +4,7 @@
  * role assumed through STS, encryption context, shared-config profile).
  * @module
  */
-import { DecryptCommand, EncryptCommand, type KMSClient } from "@aws-sdk/client-kms"
+import type { KMSClient } from "@aws-sdk/client-kms"
 import {
   KeyUnavailableError,
   SopsError,
@@ -18,6 +18,7 @@ import {
   type SopsErrorCode, encodeStdBase64, decodeStdBase64 } from "@sops-ts/core"
 import { awsErrorName, describeAwsError, isMissingCredentials } from "./aws-errors.js"
 import { ClientPool, type AwsCredentials } from "./clients.js"
+import { sdkKmsCaller, type KmsCaller } from "./kms-json-client.js"
 import { withRetries, type RetryPolicy } from "./retry.js"
 import { stsSessionName } from "./session-name.js"
 
@@ -78,11 +79,6 @@ const DEFAULT_ATTEMPTS = 3
 const DEFAULT_MAX_SOCKETS = 64
 const DEFAULT_RETRY_DELAY_MS = 200
 const MAX_RETRY_DELAY_MS = 5_000
-
-/** Calls `send` with SDK options only when there is a signal to pass (see `run`). */
-function withOptionalSignal<T>(signal: AbortSignal | undefined, send: (options: [] | [{ abortSignal: AbortSignal }]) => Promise<T>): Promise<T> {
-  return send(signal === undefined ? [] : [{ abortSignal: signal }])
-}
 
 /**
  * Settles like `call`, or rejects with `signal`'s reason as soon as it aborts (the call's own
@@ -170,10 +166,10 @@ export function awsKmsKeyService(options: AwsKmsKeyServiceOptions = {}): AwsKmsK
     maxSockets: options.maxSockets === Infinity ? Infinity : Math.floor(positive("maxSockets", options.maxSockets, DEFAULT_MAX_SOCKETS, 1)),
   })
 
-  async function clientFor(region: string, key: KmsMasterKey, signal: AbortSignal): Promise<KMSClient> {
-    if (options.clientFor !== undefined) return options.clientFor(region, key)
+  async function callerFor(region: string, key: KmsMasterKey, signal: AbortSignal): Promise<KmsCaller> {
+    if (options.clientFor !== undefined) return sdkKmsCaller(options.clientFor(region, key))
     try {
-      return await pool.kmsClient(region, key, signal)
+      return await pool.kmsCaller(region, key, signal)
     } catch (err) {
       if (key.role === "" || signal.aborted) throw err
       throw new RoleAssumptionError(`failed to assume role ${key.role}: ${describeAwsError(err)}`, { cause: err })
@@ -186,7 +182,7 @@ export function awsKmsKeyService(options: AwsKmsKeyServiceOptions = {}): AwsKmsK
     code: SopsErrorCode,
     verb: string,
     userSignal: AbortSignal | undefined,
-    op: (client: KMSClient, signal: AbortSignal | undefined) => Promise<T>,
+    op: (caller: KmsCaller, signal: AbortSignal | undefined) => Promise<T>,
   ): Promise<T> {
     const what = `${verb} the data key with ${describeKey(key)}`
     if (userSignal?.aborted) throw new SopsError("ERR_ABORTED", `aborted before trying to ${what}`, { cause: userSignal.reason })
@@ -208,13 +204,12 @@ export function awsKmsKeyService(options: AwsKmsKeyServiceOptions = {}): AwsKmsK
     const timer = setTimeout(() => deadline.abort(new DOMException("The operation timed out.", "TimeoutError")), timeoutMs)
     const signal = userSignal === undefined ? deadline.signal : AbortSignal.any([userSignal, deadline.signal])
     try {
-      const client = await clientFor(region, key, signal)
-      // The SDK rebuilds its middleware stack for every call sent with options (an abort
-      // signal), which costs about a third of a call's CPU; calls without options reuse it.
-      // So the SDK gets a signal only when the caller passed one (aborting then cancels the
-      // request); otherwise the deadline is enforced by racing the call, and the HTTP
-      // handler's request timeout ends a request given up on.
-      return await withRetries((s) => raceAbort(op(client, userSignal === undefined ? undefined : s), s), retry, signal)
+      const caller = await callerFor(region, key, signal)
+      // The call gets a signal only when the caller passed one (aborting then cancels the
+      // request): an SDK client rebuilds its middleware for every call sent with a signal, and
+      // each listener costs. Otherwise the deadline is enforced by racing the call, and the
+      // HTTP handler's request timeout ends a request given up on.
+      return await withRetries((s) => raceAbort(op(caller, userSignal === undefined ? undefined : s), s), retry, signal)
     } catch (err) {
       if (userSignal?.aborted) throw new SopsError("ERR_ABORTED", `aborted while trying to ${what}`, { cause: userSignal.reason })
       // A deadline is a failure of this key, not of the whole operation: the next key is tried.
@@ -257,17 +252,15 @@ export function awsKmsKeyService(options: AwsKmsKeyServiceOptions = {}): AwsKmsK
       const k = requireKms(key)
       if (!(dataKey instanceof Uint8Array)) throw new SopsError("ERR_INVALID_ARGUMENT", "the data key must be a Uint8Array")
       const ctx = context(k)
-      const out = await run(k, "ERR_KEY_WRAP", "wrap", opts?.signal, (client, signal) =>
-        withOptionalSignal(signal, (options) =>
-          client.send(new EncryptCommand({ KeyId: k.arn, Plaintext: dataKey, ...(ctx ? { EncryptionContext: ctx } : {}) }), ...options),
-        ),
+      const blob = await run(k, "ERR_KEY_WRAP", "wrap", opts?.signal, (caller, signal) =>
+        caller.encrypt({ keyId: k.arn, plaintext: dataKey, context: ctx }, signal),
       )
-      if (out.CiphertextBlob === undefined || out.CiphertextBlob.length === 0) {
+      if (blob === undefined || blob.length === 0) {
         throw new SopsError("ERR_KEY_WRAP", `failed to wrap the data key with ${describeKey(k)}: AWS KMS returned no ciphertext`, {
           details: { key: keyId(k), reason: "empty-response" },
         })
       }
-      return encodeStdBase64(out.CiphertextBlob)
+      return encodeStdBase64(blob)
     },
 
     async decrypt(key: MasterKey, opts?: KeyOperationOptions): Promise<Uint8Array> {
@@ -281,18 +274,16 @@ export function awsKmsKeyService(options: AwsKmsKeyServiceOptions = {}): AwsKmsK
         )
       }
       const ctx = context(k)
-      const out = await run(k, "ERR_KEY_FAILED", "unwrap", opts?.signal, (client, signal) =>
-        withOptionalSignal(signal, (options) =>
-          client.send(new DecryptCommand({ KeyId: k.arn, CiphertextBlob: blob, ...(ctx ? { EncryptionContext: ctx } : {}) }), ...options),
-        ),
+      const plaintext = await run(k, "ERR_KEY_FAILED", "unwrap", opts?.signal, (caller, signal) =>
+        caller.decrypt({ keyId: k.arn, ciphertext: blob, context: ctx }, signal),
       )
-      if (out.Plaintext === undefined) {
+      if (plaintext === undefined) {
         throw new SopsError("ERR_KEY_FAILED", `failed to unwrap the data key with ${describeKey(k)}: AWS KMS returned no plaintext`, {
           details: { key: keyId(k), reason: "empty-response" },
         })
       }
       // A plain Uint8Array the caller owns, not a view into an SDK buffer.
-      return new Uint8Array(out.Plaintext)
+      return new Uint8Array(plaintext)
     },
 
     close(): void {
