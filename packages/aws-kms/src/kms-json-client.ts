@@ -163,16 +163,28 @@ function metadataOf(response: SdkHttpResponse): { httpStatusCode: number; reques
 
 /**
  * The error the SDK would throw for a non-2xx answer: an instance of the modeled exception
- * class (`NotFoundException`, `AccessDeniedException`, ...) when KMS names one, otherwise a
- * `KMSServiceException` named after the error type (or `UnknownError`). The raw answer is
- * kept, hidden, as `$response`, as the SDK does.
+ * class (`NotFoundException`, `InvalidCiphertextException`, ...) when KMS models it, otherwise a
+ * `KMSServiceException` named after the error type (`Unknown` when the answer names none), with
+ * the SDK's `message` fallback (`UnknownError`). The raw answer is kept, hidden, as
+ * `$response`, as the SDK does.
+ *
+ * One difference, on purpose: a body that is not JSON at all (a proxy's error page) gives the
+ * same `KMSServiceException` with a message naming the status and content type, where the SDK
+ * throws its JSON parser's `SyntaxError`. Both carry the HTTP status, so a 5xx is retried either way.
  */
 export function kmsErrorFromResponse(response: SdkHttpResponse): KMSServiceException {
-  const body = parseJson(response.body) ?? {}
+  const parsed = parseJson(response.body)
+  const body = parsed ?? {}
   const rawName = response.headers["x-amzn-errortype"] ?? body["__type"] ?? body["code"] ?? body["Code"]
-  const name = typeof rawName === "string" && rawName !== "" ? errorName(rawName) : "UnknownError"
+  const name = typeof rawName === "string" && rawName !== "" ? errorName(rawName) : "Unknown"
   const rawMessage = body["message"] ?? body["Message"]
-  const message = typeof rawMessage === "string" ? rawMessage : name
+  const notJson = parsed === undefined && response.body.length > 0
+  const message =
+    typeof rawMessage === "string"
+      ? rawMessage
+      : notJson
+        ? `HTTP ${response.statusCode} answer that is not KMS JSON (${response.headers["content-type"] ?? "no content type"})`
+        : "UnknownError"
   const $metadata = metadataOf(response)
   const Modeled = exceptionClass(name)
   const fields: Record<string, unknown> = {}
@@ -228,7 +240,8 @@ export class KmsJsonClient implements KmsCaller {
   private async buildRoute(): Promise<Route> {
     const config = this.config
     // A copy, as the SDK's endpoint middleware passes: the resolution may record a configured
-    // endpoint URL on the object it is given.
+    // endpoint URL on the object it is given. KMS's endpoint rules read no operation input
+    // (only region, FIPS, dual-stack and a custom endpoint), so one endpoint serves both calls.
     const endpoint = (await getEndpointFromInstructions({}, DecryptCommand, { ...this.client.config })) as unknown as ResolvedEndpoint
     const scheme = endpoint.properties?.authSchemes?.find((s) => s.name === "sigv4")
     const signingRegion = scheme?.signingRegion ?? (await config.region())

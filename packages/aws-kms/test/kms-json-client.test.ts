@@ -122,6 +122,7 @@ describe("answers", () => {
     ["a capitalised Message", () => json(400, { __type: "InvalidCiphertextException", Message: "bad blob" })],
     ["a server fault", () => json(500, { __type: "KMSInternalException", message: "internal" })],
     ["an error KMS does not model (throttling)", () => json(400, { __type: "ThrottlingException", message: "Rate exceeded" })],
+    ["an empty body", () => ({ statusCode: 400, headers: {}, body: new Uint8Array(0) })],
     ["an error type with a suffix", () => json(400, { message: "x" }, { "x-amzn-errortype": "DisabledException:http://internal.amazon.com/" })],
   ]
   for (const [name, answer] of errorAnswers) {
@@ -138,6 +139,17 @@ describe("answers", () => {
       expect(view(viaDirect)).toEqual(view(viaSdk))
     })
   }
+
+  it("a proxy's error page (not JSON) keeps its HTTP status, so a 503 is retried as with the SDK", async () => {
+    const page = (): SdkHttpResponse => ({ statusCode: 503, headers: { "content-type": "text/html" }, body: new TextEncoder().encode("<html>busy</html>") })
+    const { sdk, direct } = bothWays({ region: "eu-west-1" }, page)
+    // The SDK throws its JSON parser's SyntaxError here, with the status in $metadata.
+    await expect(sdk.decrypt(input, undefined)).rejects.toMatchObject({ $metadata: { httpStatusCode: 503 } })
+    const err = await direct.decrypt(input, undefined).then(() => null, (e: unknown) => e as KMSServiceException)
+    expect(err).toBeInstanceOf(KMSServiceException)
+    expect(err).toMatchObject({ name: "Unknown", $fault: "server", $metadata: { httpStatusCode: 503 } })
+    expect(err?.message).toBe("HTTP 503 answer that is not KMS JSON (text/html)")
+  })
 
   it("the modeled classes are the SDK's (instanceof works for callers)", async () => {
     const notFound = bothWays({ region: "eu-west-1" }, () => json(400, { __type: "NotFoundException", message: "gone" })).direct
