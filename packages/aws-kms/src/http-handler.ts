@@ -39,7 +39,11 @@ export interface SdkHttpResponse {
 
 /** Options of one call, as the SDK passes them. */
 export interface SdkHandlerOptions {
-  readonly abortSignal?: AbortSignal | { readonly aborted: boolean } | undefined
+  /**
+   * A DOM `AbortSignal`, or the SDK's older signal shape that only has `aborted` and an
+   * `onabort` handler slot (still accepted by the SDK's types).
+   */
+  readonly abortSignal?: AbortSignal | { readonly aborted: boolean; onabort: Function | null } | undefined
   readonly requestTimeout?: number | undefined
 }
 
@@ -135,14 +139,26 @@ export class KmsHttpHandler {
       let settled = false
       let timer: NodeJS.Timeout | undefined
       const onAbort = (): void => {
+        // A handler left in a shared `onabort` chain may fire after this request is done.
+        if (settled) return
         req.destroy()
         fail(namedError("AbortError", "Request aborted"))
       }
       const abortTarget = signal !== undefined && "addEventListener" in signal ? (signal as AbortSignal) : undefined
+      // The older signal shape has only an `onabort` slot: take it over for the request and give
+      // the previous handler back when the request settles (as the SDK's own handler listens).
+      const legacy = signal !== undefined && abortTarget === undefined ? (signal as { onabort: ((...args: unknown[]) => unknown) | null }) : undefined
+      const previousOnAbort = legacy?.onabort
+      const legacyOnAbort = (...args: unknown[]): void => {
+        onAbort()
+        previousOnAbort?.(...args)
+      }
       const done = (): void => {
         settled = true
         if (timer !== undefined) clearTimeout(timer)
         abortTarget?.removeEventListener("abort", onAbort)
+        // Only if the slot is still ours: a later request on the same signal may have taken it.
+        if (legacy !== undefined && legacy.onabort === legacyOnAbort) legacy.onabort = previousOnAbort ?? null
       }
       const fail = (err: unknown): void => {
         if (settled) return
@@ -193,6 +209,7 @@ export class KmsHttpHandler {
       )
       req.on("error", fail)
       abortTarget?.addEventListener("abort", onAbort, { once: true })
+      if (legacy !== undefined) legacy.onabort = legacyOnAbort
       if (timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs)) {
         timer = setTimeout(() => {
           req.destroy()

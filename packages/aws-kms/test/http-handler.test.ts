@@ -128,6 +128,22 @@ describe("KmsHttpHandler", () => {
     expect(srv.seen).toHaveLength(1)
   })
 
+  it("also aborts through the SDK's older signal shape (an onabort slot, no addEventListener)", async () => {
+    const srv = await serve(() => undefined) // never answers
+    const h = handler()
+    let previousCalled = false
+    const signal: { aborted: boolean; onabort: ((ev: unknown) => void) | null } = { aborted: false, onabort: () => (previousCalled = true) }
+    const before = signal.onabort
+    const pending = h.handle(post(srv.port), { abortSignal: signal })
+    while (srv.seen.length === 0) await new Promise((r) => setTimeout(r, 2))
+    signal.aborted = true
+    signal.onabort?.({ type: "abort" })
+    expect((await rejection(pending)).name).toBe("AbortError")
+    // The owner's own handler still ran, and got its slot back.
+    expect(previousCalled).toBe(true)
+    expect(signal.onabort).toBe(before)
+  })
+
   it("gives up on a request after its timeout and closes the connection", async () => {
     const srv = await serve(() => undefined)
     const h = handler({ requestTimeoutMs: 60_000 })
