@@ -282,8 +282,11 @@ export function awsKmsKeyService(options: AwsKmsKeyServiceOptions = {}): AwsKmsK
           details: { key: keyId(k), reason: "empty-response" },
         })
       }
-      // A plain Uint8Array the caller owns, not a view into an SDK buffer.
-      return new Uint8Array(plaintext)
+      // A plain Uint8Array the caller owns, not a view into an SDK buffer; the intermediate
+      // copy is wiped.
+      const dataKey = new Uint8Array(plaintext)
+      plaintext.fill(0)
+      return dataKey
     },
 
     close(): void {

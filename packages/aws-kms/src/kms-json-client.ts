@@ -307,6 +307,8 @@ export class KmsJsonClient implements KmsCaller {
       Object.defineProperty(err, "$response", { value: response, enumerable: false })
       throw err
     }
+    // A Decrypt answer holds the data key (in base64): its bytes are not kept once parsed.
+    response.body.fill(0)
     return parsed
   }
 

@@ -107,6 +107,18 @@ describe("requests", () => {
     expect(viaDirect).toEqual(viaSdk)
   })
 
+  it("wipes the bytes of a Decrypt answer (the data key in base64) once parsed", async () => {
+    const answers: SdkHttpResponse[] = []
+    const { direct } = bothWays({ region: "eu-west-1" }, () => {
+      const a = decryptAnswer()
+      answers.push(a)
+      return a
+    })
+    expect(await direct.decrypt(input, undefined)).toEqual(PLAINTEXT)
+    expect(answers[0]!.body.length).toBeGreaterThan(0)
+    expect(answers[0]!.body.every((b) => b === 0)).toBe(true)
+  })
+
   it("leaves EncryptionContext out when there is none", async () => {
     const { recorder, direct } = bothWays({ region: "eu-west-1" })
     await direct.decrypt({ keyId: TEST_KMS_KEY_ARN, ciphertext: CIPHERTEXT }, undefined)
