@@ -4,6 +4,7 @@
  * test sends the same call both ways through the same client and compares.
  */
 import { InvalidCiphertextException, KMSClient, KMSServiceException, NotFoundException, type KMSClientConfig } from "@aws-sdk/client-kms"
+import { writeFileSync } from "node:fs"
 import { newKmsKey } from "@sops-ts/core"
 import { startAwsKmsEmulator, TEST_AWS_CREDENTIALS, TEST_KMS_KEY_ARN } from "@sops-ts/testkit"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
@@ -71,21 +72,37 @@ function essentials(r: SdkHttpRequest): object {
 const input = { keyId: TEST_KMS_KEY_ARN, ciphertext: CIPHERTEXT, context: { team: "payments", env: "prod" } }
 
 describe("requests", () => {
-  const cases: Array<[string, KMSClientConfig, () => void]> = [
-    ["a commercial region", { region: "eu-west-1" }, () => undefined],
-    ["a China region", { region: "cn-north-1" }, () => undefined],
-    ["GovCloud with FIPS endpoints", { region: "us-gov-west-1", useFipsEndpoint: true }, () => undefined],
-    ["dual-stack endpoints", { region: "ap-southeast-2", useDualstackEndpoint: true }, () => undefined],
-    ["a custom endpoint with a path", { region: "eu-central-1", endpoint: "http://127.0.0.1:4566/kms-proxy" }, () => undefined],
-    ["a custom endpoint with a path and a query", { region: "eu-central-1", endpoint: "http://127.0.0.1:4566/kms/?tenant=a&x=1" }, () => undefined],
-    ["AWS_ENDPOINT_URL_KMS", { region: "us-east-2" }, () => (process.env["AWS_ENDPOINT_URL_KMS"] = "https://kms.internal.example:8443")],
+  // Each case names the host it must reach, so that a case cannot pass by both ways ignoring
+  // the setting it is about.
+  const none = (): void => undefined
+  const cases: Array<[string, KMSClientConfig, () => void, string]> = [
+    ["a commercial region", { region: "eu-west-1" }, none, "kms.eu-west-1.amazonaws.com"],
+    ["a China region", { region: "cn-north-1" }, none, "kms.cn-north-1.amazonaws.com.cn"],
+    ["GovCloud with FIPS endpoints", { region: "us-gov-west-1", useFipsEndpoint: true }, none, "kms-fips.us-gov-west-1.amazonaws.com"],
+    ["dual-stack endpoints", { region: "ap-southeast-2", useDualstackEndpoint: true }, none, "kms.ap-southeast-2.api.aws"],
+    ["a custom endpoint with a path", { region: "eu-central-1", endpoint: "http://127.0.0.1:4566/kms-proxy" }, none, "127.0.0.1"],
+    ["a custom endpoint with a path and a query", { region: "eu-central-1", endpoint: "http://127.0.0.1:4566/kms/?tenant=a&x=1" }, none, "127.0.0.1"],
+    ["AWS_ENDPOINT_URL_KMS", { region: "us-east-2" }, () => (process.env["AWS_ENDPOINT_URL_KMS"] = "https://kms.internal.example:8443"), "kms.internal.example"],
+    [
+      "the services endpoint_url of AWS_PROFILE's profile",
+      { region: "us-west-2" },
+      () => {
+        writeFileSync(
+          process.env["AWS_CONFIG_FILE"]!,
+          "[profile vpc]\nservices = vpc-endpoints\n\n[services vpc-endpoints]\nkms =\n  endpoint_url = https://vpce-1.kms.us-west-2.vpce.amazonaws.com\n",
+        )
+        process.env["AWS_PROFILE"] = "vpc"
+      },
+      "vpce-1.kms.us-west-2.vpce.amazonaws.com",
+    ],
     [
       "temporary credentials (session token)",
       { region: "us-east-1", credentials: { ...TEST_AWS_CREDENTIALS, sessionToken: "session-token-1" } },
-      () => undefined,
+      none,
+      "kms.us-east-1.amazonaws.com",
     ],
   ]
-  for (const [name, config, prepare] of cases) {
+  for (const [name, config, prepare, host] of cases) {
     it(`goes where the SDK sends it, signed for the same scope: ${name}`, async () => {
       prepare()
       const { recorder, sdk, direct } = bothWays(config)
@@ -93,6 +110,7 @@ describe("requests", () => {
       expect(await direct.decrypt(input, undefined)).toEqual(PLAINTEXT)
       const [viaSdk, viaDirect] = recorder.requests.map(essentials)
       expect(viaDirect).toEqual(viaSdk)
+      expect(recorder.requests[1]!.hostname).toBe(host)
     })
   }
 
