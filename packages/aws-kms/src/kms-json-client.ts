@@ -19,12 +19,12 @@
  * 0.35 ms of CPU per call.
  * @module
  */
+// The namespace is for looking up the SDK's exception classes by error name.
 import * as kms from "@aws-sdk/client-kms"
-import type { KmsHttpHandler } from "./http-handler.js"
-import { DecryptCommand, KMSServiceException, type KMSClient } from "@aws-sdk/client-kms"
+import { DecryptCommand, EncryptCommand, KMSServiceException, type KMSClient } from "@aws-sdk/client-kms"
 import { getEndpointFromInstructions } from "@smithy/core/endpoints"
 import { decodeStdBase64, encodeStdBase64 } from "@sops-ts/core"
-import type { SdkHandlerOptions, SdkHttpRequest, SdkHttpResponse } from "./http-handler.js"
+import type { KmsHttpHandler, SdkHandlerOptions, SdkHttpRequest, SdkHttpResponse } from "./http-handler.js"
 
 /** Input of an Encrypt call. */
 export interface KmsEncryptInput {
@@ -62,7 +62,7 @@ export function sdkKmsCaller(client: KMSClient): KmsCaller {
   const options = (signal: AbortSignal | undefined): [] | [{ abortSignal: AbortSignal }] => (signal === undefined ? [] : [{ abortSignal: signal }])
   return {
     async encrypt(input, signal) {
-      const command = new kms.EncryptCommand({
+      const command = new EncryptCommand({
         KeyId: input.keyId,
         Plaintext: input.plaintext,
         ...(input.context !== undefined ? { EncryptionContext: { ...input.context } } : {}),
@@ -70,7 +70,7 @@ export function sdkKmsCaller(client: KMSClient): KmsCaller {
       return (await client.send(command, ...options(signal))).CiphertextBlob
     },
     async decrypt(input, signal) {
-      const command = new kms.DecryptCommand({
+      const command = new DecryptCommand({
         KeyId: input.keyId,
         CiphertextBlob: input.ciphertext,
         ...(input.context !== undefined ? { EncryptionContext: { ...input.context } } : {}),
