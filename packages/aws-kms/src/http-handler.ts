@@ -145,8 +145,9 @@ export class KmsHttpHandler {
         fail(namedError("AbortError", "Request aborted"))
       }
       const abortTarget = signal !== undefined && "addEventListener" in signal ? (signal as AbortSignal) : undefined
-      // The older signal shape has only an `onabort` slot: take it over for the request and give
-      // the previous handler back when the request settles (as the SDK's own handler listens).
+      // The older signal shape has only an `onabort` slot (the SDK's own handler assigns it):
+      // take it over for the request, still call the previous handler, and give the slot back
+      // when the request settles.
       const legacy = signal !== undefined && abortTarget === undefined ? (signal as { onabort: ((...args: unknown[]) => unknown) | null }) : undefined
       const previousOnAbort = legacy?.onabort
       const legacyOnAbort = (...args: unknown[]): void => {
