@@ -10,8 +10,8 @@
  *
  * This client takes from the SDK everything that decides what is sent, resolved once per
  * client: the endpoint (`getEndpointFromInstructions`, the SDK's own rules, so a custom
- * endpoint, `AWS_ENDPOINT_URL_KMS`, a profile's `endpoint_url`, FIPS and dual-stack settings
- * apply), the SigV4 signer built by the client's `signer` provider (with the client's
+ * endpoint, `AWS_ENDPOINT_URL_KMS`, a shared-config `services` `endpoint_url`, FIPS and
+ * dual-stack settings apply), the SigV4 signer built by the client's `signer` provider (with the client's
  * credential chain and its caching), and the clock-skew offset, which it keeps up to date as
  * the SDK does. It writes the JSON request of the `awsJson1_1` protocol itself, signs it, sends
  * it through the same HTTP handler as the client, and turns error answers into the SDK's own
