@@ -50,6 +50,23 @@ describe("KMS JSON protocol", () => {
     expect(await res.json()).toMatchObject({ __type: "MissingAuthenticationTokenException" })
   })
 
+  it("answers as AWS front ends do: a Content-Length (not chunked) and its own Date", async () => {
+    const skewed = await startAwsKmsEmulator({ now: () => new Date("2030-01-02T03:04:05Z") })
+    try {
+      const res = await fetch(skewed.url, {
+        method: "POST",
+        headers: { "content-type": "application/x-amz-json-1.1", "x-amz-target": "TrentService.Encrypt" },
+        body: "{}",
+      })
+      const text = await res.text()
+      expect(res.headers.get("transfer-encoding")).toBeNull()
+      expect(res.headers.get("content-length")).toBe(String(Buffer.byteLength(text)))
+      expect(res.headers.get("date")).toBe("Wed, 02 Jan 2030 03:04:05 GMT")
+    } finally {
+      await skewed.stop()
+    }
+  })
+
   it("refuses an Authorization header without its parts (IncompleteSignatureException)", async () => {
     const res = await fetch(aws.url, {
       method: "POST",

@@ -350,6 +350,16 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions = {}): 
     return { who, region: claim.region }
   }
 
+  /**
+   * Sends an answer as AWS front ends do: with a `Content-Length` (not chunked) and the
+   * server's own `Date`.
+   */
+  function answer(res: ServerResponse, status: number, headers: Readonly<Record<string, string>>, text: string): void {
+    const body = Buffer.from(text, "utf8")
+    res.writeHead(status, { ...headers, "content-length": String(body.length), date: now().toUTCString() })
+    res.end(body)
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const requestId = randomUUID()
     const call: Record<string, unknown> = {
@@ -386,8 +396,7 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions = {}): 
         if (operation === "Encrypt") out = kmsEncrypt(parsed, region, who, call)
         else if (operation === "Decrypt") out = kmsDecrypt(parsed, region, who, call)
         else throw new AwsEmulatorError("UnknownOperationException", 400, `operation ${operation} is not emulated`)
-        res.writeHead(200, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId, date: now().toUTCString() })
-        res.end(JSON.stringify(out))
+        answer(res, 200, { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId }, JSON.stringify(out))
         return
       }
       service = "sts"
@@ -404,23 +413,20 @@ export async function startAwsKmsEmulator(options: AwsKmsEmulatorOptions = {}): 
       call["roleArn"] = roleArn
       call["roleSessionName"] = sessionName
       const { principal } = identities.assumeRole(who, roleArn, sessionName)
-      res.writeHead(200, { "content-type": "text/xml", "x-amzn-requestid": requestId, date: now().toUTCString() })
-      res.end(assumeRoleResponseXml(principal, sessionName, requestId))
+      answer(res, 200, { "content-type": "text/xml", "x-amzn-requestid": requestId }, assumeRoleResponseXml(principal, sessionName, requestId))
     } catch (err) {
       const e = err instanceof AwsEmulatorError ? err : new AwsEmulatorError(service === "kms" ? "KMSInternalException" : "InternalFailure", 500, "emulator failure")
       call["result"] = e.code
       if (res.destroyed) return
       if (service === "kms") {
-        res.writeHead(e.status, {
-          "content-type": "application/x-amz-json-1.1",
-          "x-amzn-requestid": requestId,
-          "x-amzn-errortype": e.code,
-          date: now().toUTCString(),
-        })
-        res.end(JSON.stringify({ __type: e.code, message: e.message }))
+        answer(
+          res,
+          e.status,
+          { "content-type": "application/x-amz-json-1.1", "x-amzn-requestid": requestId, "x-amzn-errortype": e.code },
+          JSON.stringify({ __type: e.code, message: e.message }),
+        )
       } else {
-        res.writeHead(e.status, { "content-type": "text/xml", "x-amzn-requestid": requestId, date: now().toUTCString() })
-        res.end(stsErrorXml(e, requestId))
+        answer(res, e.status, { "content-type": "text/xml", "x-amzn-requestid": requestId }, stsErrorXml(e, requestId))
       }
     } finally {
       calls.push(call as unknown as AwsEmulatorCall)
