@@ -1,14 +1,15 @@
 /**
  * The HTTP transport of the KMS clients: one buffered HTTP/1.1 request per call on keep-alive
- * agents.
+ * agents. It is the clients' `requestHandler`, and the direct `Encrypt` and `Decrypt` calls of
+ * kms-json-client.ts go through it too; it only carries bytes (no signing, serialisation or
+ * error parsing).
  *
  * The SDK's default handler (`NodeHttpHandler`) arms four timers per request (a socket
  * warning, the connection, request and keep-alive set-up), and returns the response body as a
  * stream, which the SDK then drains through a collector stream of its own. A KMS answer is a
- * few hundred bytes of JSON. This handler arms one timer, reads the body into memory and gives
- * it to the SDK as bytes, which the SDK takes as they are: about 0.05 ms less CPU per call,
- * which a bulk re-key of thousands of files pays once per file. Signing, serialisation,
- * endpoints and error parsing stay the SDK's.
+ * few hundred bytes of JSON. This handler arms one timer and reads the body into memory as
+ * bytes: about 0.05 ms less CPU per call (measured when every call still went through the
+ * SDK), which a bulk re-key of thousands of files pays once per file.
  * @module
  */
 import { Agent as HttpAgent, request as httpRequest, type ClientRequest, type IncomingMessage } from "node:http"
@@ -197,6 +198,9 @@ export class KmsHttpHandler {
             if (settled) return
             done()
             const body = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)
+            // The pieces of a body read in several chunks are wiped once copied: a Decrypt
+            // answer holds a data key, and the caller can wipe only the copy it gets.
+            if (chunks.length > 1) for (const c of chunks) c.fill(0)
             resolve({
               response: {
                 statusCode: res.statusCode ?? -1,

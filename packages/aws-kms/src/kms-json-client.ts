@@ -297,18 +297,17 @@ export class KmsJsonClient implements KmsCaller {
       throw err
     }
     const parsed = parseJson(response.body)
+    // A Decrypt answer holds the data key (in base64), even one cut short: its bytes are not
+    // kept once read, and an unreadable one is not attached to the error as `$response`.
+    response.body.fill(0)
     if (parsed === undefined) {
-      const err = new KMSServiceException({
+      throw new KMSServiceException({
         name: "InvalidResponse",
         $fault: "server",
         message: `the ${target} answer (HTTP ${response.statusCode}) is not a JSON object`,
         $metadata: metadataOf(response),
       })
-      Object.defineProperty(err, "$response", { value: response, enumerable: false })
-      throw err
     }
-    // A Decrypt answer holds the data key (in base64): its bytes are not kept once parsed.
-    response.body.fill(0)
     return parsed
   }
 

@@ -195,6 +195,19 @@ describe("answers", () => {
     await expect(notBase64.decrypt(input, undefined)).rejects.toMatchObject({ name: "InvalidResponse" })
   })
 
+  it("a Decrypt answer cut short is wiped and not attached to the error (it may hold the data key)", async () => {
+    const answers: SdkHttpResponse[] = []
+    const { direct } = bothWays({ region: "eu-west-1" }, () => {
+      const a = json(200, `{"Plaintext":"${Buffer.from(PLAINTEXT).toString("base64")}`)
+      answers.push(a)
+      return a
+    })
+    const err = await direct.decrypt(input, undefined).then(() => null, (e: unknown) => e as KMSServiceException)
+    expect(err).toMatchObject({ name: "InvalidResponse", $metadata: { httpStatusCode: 200 } })
+    expect((err as { $response?: unknown }).$response).toBeUndefined()
+    expect(answers[0]!.body.every((b) => b === 0)).toBe(true)
+  })
+
   it("an answer without Plaintext gives undefined (the key service reports it)", async () => {
     const { direct } = bothWays({ region: "eu-west-1" }, () => json(200, { KeyId: TEST_KMS_KEY_ARN }))
     expect(await direct.decrypt(input, undefined)).toBeUndefined()
