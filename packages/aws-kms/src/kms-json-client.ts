@@ -272,7 +272,8 @@ export class KmsJsonClient implements KmsCaller {
       hostname: route.url.hostname,
       ...(route.url.port !== "" ? { port: Number(route.url.port) } : {}),
       path: route.path,
-      query: { ...route.query },
+      // Not copied: the signer works on a clone, and the handler only reads it.
+      query: route.query,
       headers: { ...route.headers, "x-amz-target": `TrentService.${target}`, "content-length": String(Buffer.byteLength(body)) },
       body,
     }
